@@ -1,0 +1,144 @@
+// The two calls an agent makes: join (authenticated by a token) and heartbeat
+// (authenticated by the client certificate join gave it).
+#include <spdlog/spdlog.h>
+
+#include "api/handlers.h"
+#include "api/json_io.h"
+#include "api/serializers.h"
+#include "state/labels.h"
+
+namespace floe::appliance::handlers {
+namespace {
+
+constexpr std::string_view kNodeUriPrefix = "urn:floe:node:";
+
+Result<JoinApplication> joinApplicationFromJson(const nlohmann::json& body, const std::string& source) {
+  JoinApplication application;
+  application.sourceAddress = source;
+  FLOE_ASSIGN_OR_RETURN(auto tokenText, optionalString(body, "token"));
+  if (!tokenText) return invalidArgument("field 'token' is required");
+  application.tokenText = std::move(*tokenText);
+  FLOE_ASSIGN_OR_RETURN(auto csr, optionalString(body, "csr"));
+  if (!csr) return invalidArgument("field 'csr' is required (a PEM certificate signing request)");
+  application.csrPem = std::move(*csr);
+  FLOE_ASSIGN_OR_RETURN(auto machineId, optionalString(body, "machine_id"));
+  if (!machineId) return invalidArgument("field 'machine_id' is required");
+  application.machineId = std::move(*machineId);
+  FLOE_ASSIGN_OR_RETURN(application.name, optionalString(body, "name"));
+  if (auto labels = body.find("labels"); labels != body.end() && !labels->is_null()) {
+    FLOE_ASSIGN_OR_RETURN(application.labels, labelsFromJson(*labels));
+  }
+  if (auto inventory = body.find("inventory"); inventory != body.end() && !inventory->is_null()) {
+    if (!inventory->is_object()) return invalidArgument("field 'inventory' must be an object");
+    application.inventory = *inventory;
+  }
+  if (auto preflight = body.find("preflight"); preflight != body.end() && !preflight->is_null()) {
+    if (!preflight->is_array()) return invalidArgument("field 'preflight' must be an array");
+    application.preflight = *preflight;
+  }
+  return application;
+}
+
+// The node id in a verified node certificate, or empty.
+std::string nodeIdFromCertificate(const http::PeerIdentity& peer) {
+  if (!peer.hasVerifiedCertificate || peer.organization != "floe-node") return {};
+  for (const auto& uri : peer.uris) {
+    if (uri.rfind(kNodeUriPrefix, 0) == 0) return uri.substr(kNodeUriPrefix.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+http::Response join(ApiContext& ctx, const http::Request& request) {
+  const std::string& source = request.peer.remoteAddress;
+  if (int64_t wait = ctx.joinLimiter.retryAfterSeconds(source); wait > 0) {
+    spdlog::warn("join refused: rate limited source={} retry_after={}s", source, wait);
+    auto response = http::Response::error(429, "resource_exhausted",
+                                          "too many failed join attempts from " + source +
+                                              "; try again in " + std::to_string(wait) + " seconds");
+    response.headers.emplace_back("Retry-After", std::to_string(wait));
+    return response;
+  }
+  auto fail = [&](const Status& status) {
+    ctx.joinLimiter.recordFailure(source);
+    // The message never contains the token secret (parsers and checks do not echo it).
+    spdlog::warn("join refused source={} reason=\"{}\"", source, status.message());
+    return errorResponse(status);
+  };
+
+  nlohmann::json body;
+  http::Response error;
+  if (!parseJsonBody(request, body, error)) {
+    ctx.joinLimiter.recordFailure(source);
+    return error;
+  }
+  auto application = joinApplicationFromJson(body, source);
+  if (!application.isOk()) return fail(application.status());
+  auto outcome = ctx.nodes.join(*application);
+  if (!outcome.isOk()) {
+    if (httpStatusFor(outcome.status().code()) >= 500) {
+      spdlog::error("join failed source={} error=\"{}\"", source, outcome.status().message());
+      return errorResponse(outcome.status());
+    }
+    return fail(outcome.status());
+  }
+  const NodeRecord& node = outcome->node;
+  return http::Response::json(
+      200, {{"node_id", node.id},
+            {"name", node.name},
+            {"state", node.state},
+            {"certificate", outcome->certificatePem},
+            {"ca", ctx.info.caPem},
+            // Filled in once the head bootstraps k3s (see the k3s bootstrap work).
+            {"k3s", {{"server_url", ""}, {"token", ""}}},
+            {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)}});
+}
+
+http::Response heartbeat(ApiContext& ctx, const http::Request& request) {
+  std::string urlId = request.pathParam("id");
+  if (!request.peer.hasVerifiedCertificate) {
+    return http::Response::error(401, "unauthenticated",
+                                 "heartbeats need the node's client certificate issued at join");
+  }
+  std::string certId = nodeIdFromCertificate(request.peer);
+  if (certId != urlId) {
+    spdlog::warn("heartbeat refused url_node={} cert_cn={} cert_node={}", urlId, request.peer.commonName,
+                 certId.empty() ? "-" : certId);
+    return http::Response::error(403, "permission_denied",
+                                 "the client certificate does not belong to node " + urlId);
+  }
+  nlohmann::json body;
+  http::Response error;
+  if (!parseJsonBody(request, body, error)) return error;
+
+  HeartbeatReport report;
+  auto status = optionalString(body, "status");
+  if (!status.isOk()) return errorResponse(status.status());
+  report.status = status->value_or("ok");
+  if (report.status != "ok" && report.status != "degraded") {
+    return http::Response::error(400, "invalid_argument", "field 'status' must be 'ok' or 'degraded'");
+  }
+  auto hash = optionalString(body, "inventory_hash");
+  if (!hash.isOk()) return errorResponse(hash.status());
+  report.inventoryHash = hash->value_or("");
+  for (auto [field, target] : {std::pair{"load", &report.load}, std::pair{"k3s", &report.k3s},
+                               std::pair{"inventory", &report.inventory}}) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_object()) {
+      return http::Response::error(400, "invalid_argument", std::string("field '") + field + "' must be an object");
+    }
+    *target = *it;
+  }
+  auto outcome = ctx.nodes.heartbeat(urlId, request.peer.certificateSha256, report);
+  if (!outcome.isOk()) return errorResponse(outcome.status());
+  return http::Response::json(
+      200, {{"node_id", urlId},
+            {"state", outcome->state},
+            {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)},
+            {"send_inventory", outcome->sendInventory},
+            {"instructions", nlohmann::json::array()}});
+}
+
+}  // namespace floe::appliance::handlers

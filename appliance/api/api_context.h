@@ -1,0 +1,35 @@
+// Everything the API handlers need, wired once by the head server.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "api/join_rate_limiter.h"
+#include "api/metrics.h"
+#include "floe/common/clock.h"
+#include "state/node_registry.h"
+#include "state/store.h"
+#include "state/token_store.h"
+
+namespace floe::appliance {
+
+struct HeadInfo {
+  std::string version;
+  std::string serverUrl;  // how workers reach this head, e.g. https://10.0.0.5:9443
+  std::string caPem;
+  std::string caSha256;
+  std::chrono::milliseconds heartbeatInterval{5000};
+  int64_t startedAtMillis = 0;
+};
+
+struct ApiContext {
+  Store& store;
+  TokenStore& tokens;
+  NodeRegistry& nodes;
+  Metrics& metrics;
+  JoinRateLimiter& joinLimiter;
+  const Clock& clock;
+  HeadInfo info;
+};
+
+}  // namespace floe::appliance

@@ -1,0 +1,84 @@
+#include "api/head_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/handlers.h"
+
+namespace floe::appliance {
+
+bool isAdmin(const http::PeerIdentity& peer) {
+  return peer.hasVerifiedCertificate && peer.organization == "floe-admin" &&
+         peer.commonName == "floe-admin";
+}
+
+HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
+  using namespace handlers;
+  add("GET", "/healthz", Access::kPublic, healthz);
+  add("GET", "/readyz", Access::kPublic, readyz);
+  add("GET", "/metrics", Access::kPublic, metrics);
+  add("GET", "/cacerts", Access::kPublic, cacerts);
+  add("POST", "/api/v1/join", Access::kPublic, join);
+  add("POST", "/api/v1/agents/{id}/heartbeat", Access::kNode, heartbeat);
+  add("GET", "/api/v1/status", Access::kAdmin, status);
+  add("GET", "/api/v1/tokens", Access::kAdmin, listTokens);
+  add("POST", "/api/v1/tokens", Access::kAdmin, createToken);
+  add("DELETE", "/api/v1/tokens/{id}", Access::kAdmin, revokeToken);
+  add("GET", "/api/v1/nodes", Access::kAdmin, listNodes);
+  add("GET", "/api/v1/nodes/{id}", Access::kAdmin, getNode);
+  add("POST", "/api/v1/nodes/{id}/approve", Access::kAdmin, approveNode);
+  add("DELETE", "/api/v1/nodes/{id}", Access::kAdmin, removeNode);
+  add("GET", "/api/v1/events", Access::kAdmin, listEvents);
+}
+
+void HeadApi::add(const char* method, const char* pattern, Access access,
+                  http::Response (*handler)(ApiContext&, const http::Request&)) {
+  router_.add(method, pattern, [this, access, handler](const http::Request& request) {
+    if (access == Access::kAdmin && !isAdmin(request.peer)) {
+      if (!request.peer.hasVerifiedCertificate) {
+        return http::Response::error(401, "unauthenticated",
+                                     "this call needs the admin client certificate (pki/admin.crt "
+                                     "in the head's data directory)");
+      }
+      return http::Response::error(403, "permission_denied",
+                                   "this call needs the admin client certificate; the one presented "
+                                   "belongs to '" + request.peer.commonName + "'");
+    }
+    return handler(ctx_, request);
+  });
+}
+
+http::Response HeadApi::handle(http::Request request) {
+  auto started = std::chrono::steady_clock::now();
+  RouteMatch match = router_.match(request);
+  http::Response response;
+  std::string routeLabel;
+  if (match.route) {
+    routeLabel = match.route->pattern;
+    response = match.route->handler(request);
+  } else if (!match.allowedMethods.empty()) {
+    routeLabel = "unmatched";
+    std::string allow;
+    for (const auto& m : match.allowedMethods) allow += (allow.empty() ? "" : ", ") + m;
+    response = http::Response::error(405, "method_not_allowed",
+                                     request.method + " is not allowed on " + request.path +
+                                         "; allowed: " + allow);
+    response.headers.emplace_back("Allow", allow);
+  } else {
+    routeLabel = "unmatched";
+    response = http::Response::error(404, "not_found", "no route for " + request.path);
+  }
+  if (response.contentType == "application/json") {
+    response.headers.emplace_back("Cache-Control", "no-store");
+  }
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  ctx_.metrics.recordRequest(routeLabel, match.route ? request.method : "other", response.status, elapsed);
+  // Paths never carry secrets (tokens travel in bodies), so they can be logged.
+  auto level = response.status >= 500 ? spdlog::level::err
+               : response.status >= 400 ? spdlog::level::info
+                                        : spdlog::level::debug;
+  spdlog::log(level, "request method={} path={} status={} remote={} duration_ms={:.2f}", request.method,
+              request.path, response.status, request.peer.remoteAddress, elapsed.count() * 1000);
+  return response;
+}
+
+}  // namespace floe::appliance

@@ -1,0 +1,142 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "floe/common/logging.h"
+#include "floe/common/time_format.h"
+
+namespace floe::appliance {
+namespace {
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+std::string defaultDataDir() {
+  const char* env = std::getenv("FLOE_DATA_DIR");
+  return env && *env ? env : kDefaultDataDir;
+}
+
+}  // namespace
+
+int runFloeCli(int argc, char** argv) {
+  CLI::App app{"floe: the head of an on-prem lakehouse appliance (k3s, Spark, Iceberg)"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may also follow the subcommand
+
+  std::string dataDir = defaultDataDir();
+  std::string server;
+  bool json = false;
+  app.add_option("--data-dir", dataDir, "State directory (default $FLOE_DATA_DIR or /var/lib/floe)");
+  app.add_option("--server", server, "Head URL for admin commands (default: from <data-dir>/serve.url)");
+  app.add_flag("--json", json, "Machine-readable output");
+
+  std::function<Status()> action;
+
+  auto* version = app.add_subcommand("version", "Print the version");
+  version->callback([&] { action = [] { std::cout << "floe " << FLOE_VERSION << "\n"; return Status::ok(); }; });
+
+  std::vector<std::string> advertise;
+  auto* init = app.add_subcommand("init", "Create the state database, cluster CA and certificates (idempotent)");
+  init->add_option("--advertise", advertise, "Name or IP workers use to reach this head (repeatable)");
+
+  ServeOptions serve;
+  std::string listen = serve.listen, heartbeat = "5s", logLevel = "info";
+  size_t maxConnections = serve.limits.maxConnections;
+  auto* serveCmd = app.add_subcommand("serve", "Run the head's HTTPS API until SIGTERM/SIGINT");
+  serveCmd->add_option("--listen", listen, "ADDR:PORT to listen on (port 0: any free port)")->capture_default_str();
+  serveCmd->add_option("--heartbeat-interval", heartbeat, "Agent heartbeat interval; 3 missed = lost")
+      ->capture_default_str();
+  serveCmd->add_option("--join-failures-per-minute", serve.joinFailuresPerMinute,
+                       "Failed joins allowed per source address per minute")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  serveCmd->add_option("--max-connections", maxConnections, "Concurrent connections")->capture_default_str();
+  serveCmd->add_option("--log-level", logLevel, "trace, debug, info, warn or error")->capture_default_str();
+
+  auto* token = app.add_subcommand("token", "Create, list and revoke join tokens");
+  token->require_subcommand(1);
+  TokenCreateFlags createFlags;
+  auto* tokenCreate = token->add_subcommand("create", "Create a join token and print the worker's join command");
+  tokenCreate->add_option("--ttl", createFlags.ttl, "Lifetime, e.g. 1h, 24h, 7d")->capture_default_str();
+  tokenCreate->add_option("--uses", createFlags.uses, "Maximum number of joins (default unlimited)");
+  tokenCreate->add_option("--label", createFlags.labels, "KEY=VALUE label for joining nodes (repeatable)");
+  tokenCreate->add_flag("--pending", createFlags.pending, "Joining nodes wait for 'floe nodes approve'");
+  tokenCreate->add_option("--description", createFlags.description, "Free text shown in 'token list'");
+  auto* tokenList = token->add_subcommand("list", "List join tokens");
+  std::string id;
+  auto* tokenRevoke = token->add_subcommand("revoke", "Revoke a join token");
+  tokenRevoke->add_option("ID", id, "Token id")->required();
+
+  auto* nodes = app.add_subcommand("nodes", "List, inspect, approve and remove nodes");
+  nodes->require_subcommand(1);
+  auto* nodesList = nodes->add_subcommand("list", "List nodes");
+  auto* nodesShow = nodes->add_subcommand("show", "Show a node with its inventory");
+  nodesShow->add_option("ID", id, "Node id")->required();
+  auto* nodesApprove = nodes->add_subcommand("approve", "Approve a pending node");
+  nodesApprove->add_option("ID", id, "Node id")->required();
+  auto* nodesRemove = nodes->add_subcommand("remove", "Remove a node; its certificate stops working");
+  nodesRemove->add_option("ID", id, "Node id")->required();
+
+  EventsFlags eventsFlags;
+  auto* events = app.add_subcommand("events", "Show the audit log, newest first");
+  events->add_option("--limit", eventsFlags.limit, "How many events")->capture_default_str();
+  events->add_option("--node", eventsFlags.node, "Only events of this node id");
+  events->add_option("--kind", eventsFlags.kind, "Only events of this kind, e.g. node.joined");
+
+  auto* status = app.add_subcommand("status", "Show the head's status");
+
+  // Commands other than serve print their own results; the library's info logs
+  // (schema migrations and such) would only be noise there.
+  (void)initLogging("warn");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  CliContext ctx{DataDir(dataDir), server, json, std::cout};
+  if (!action) {
+    if (*init) action = [&] { return runInit(ctx, advertise); };
+    if (*serveCmd) {
+      action = [&]() -> Status {
+        FLOE_RETURN_IF_ERROR(initLogging(logLevel));
+        FLOE_ASSIGN_OR_RETURN(serve.heartbeatInterval, parseDuration(heartbeat));
+        if (serve.heartbeatInterval < std::chrono::milliseconds(100)) {
+          return invalidArgument("--heartbeat-interval must be at least 100ms");
+        }
+        serve.dataDir = ctx.dataDir.root;
+        serve.listen = listen;
+        serve.limits.maxConnections = maxConnections;
+        return runServe(serve);
+      };
+    }
+    if (*tokenCreate) action = [&] { return runTokenCreate(ctx, createFlags); };
+    if (*tokenList) action = [&] { return runTokenList(ctx); };
+    if (*tokenRevoke) action = [&] { return runTokenRevoke(ctx, id); };
+    if (*nodesList) action = [&] { return runNodesList(ctx); };
+    if (*nodesShow) action = [&] { return runNodesShow(ctx, id); };
+    if (*nodesApprove) action = [&] { return runNodesApprove(ctx, id); };
+    if (*nodesRemove) action = [&] { return runNodesRemove(ctx, id); };
+    if (*events) action = [&] { return runEvents(ctx, eventsFlags); };
+    if (*status) action = [&] { return runStatus(ctx); };
+  }
+  if (!action) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  Status result = action();
+  if (!result.isOk()) {
+    std::cerr << "floe: " << result.message() << "\n";
+    return kExitFailed;
+  }
+  return 0;
+}
+
+}  // namespace floe::appliance

@@ -1,0 +1,53 @@
+// What each `floe` subcommand does once its flags are parsed. Flags never reach
+// deeper than this layer: each command builds the options struct of the module it calls.
+#pragma once
+
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "floe/common/status.h"
+#include "head/data_dir.h"
+#include "head/head_server.h"
+
+namespace floe::appliance {
+
+struct CliContext {
+  DataDir dataDir{kDefaultDataDir};
+  std::string server;
+  bool json = false;
+  std::ostream& out = std::cout;
+};
+
+struct TokenCreateFlags {
+  std::string ttl = "24h";
+  std::optional<int64_t> uses;
+  std::vector<std::string> labels;  // k=v
+  bool pending = false;
+  std::string description;
+};
+
+struct EventsFlags {
+  int limit = 50;
+  std::string node;
+  std::string kind;
+};
+
+Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise);
+Status runServe(const ServeOptions& options);
+
+Status runTokenCreate(const CliContext& ctx, const TokenCreateFlags& flags);
+Status runTokenList(const CliContext& ctx);
+Status runTokenRevoke(const CliContext& ctx, const std::string& id);
+
+Status runNodesList(const CliContext& ctx);
+Status runNodesShow(const CliContext& ctx, const std::string& id);
+Status runNodesApprove(const CliContext& ctx, const std::string& id);
+Status runNodesRemove(const CliContext& ctx, const std::string& id);
+
+Status runEvents(const CliContext& ctx, const EventsFlags& flags);
+Status runStatus(const CliContext& ctx);
+
+}  // namespace floe::appliance

@@ -1,0 +1,27 @@
+// Where the head keeps its state. Everything lives under one directory
+// (default /var/lib/floe), so backing up or moving a head is one copy.
+#pragma once
+
+#include <filesystem>
+
+namespace floe::appliance {
+
+struct DataDir {
+  explicit DataDir(std::filesystem::path rootDir) : root(std::move(rootDir)) {}
+
+  std::filesystem::path root;
+  std::filesystem::path database() const { return root / "floe.db"; }
+  std::filesystem::path pkiDir() const { return root / "pki"; }
+  std::filesystem::path caCert() const { return pkiDir() / "ca.crt"; }
+  std::filesystem::path caKey() const { return pkiDir() / "ca.key"; }
+  std::filesystem::path serverCert() const { return pkiDir() / "server.crt"; }
+  std::filesystem::path serverKey() const { return pkiDir() / "server.key"; }
+  std::filesystem::path adminCert() const { return pkiDir() / "admin.crt"; }
+  std::filesystem::path adminKey() const { return pkiDir() / "admin.key"; }
+  // Written by a running `floe serve`: the URL the CLI talks to.
+  std::filesystem::path serveUrlFile() const { return root / "serve.url"; }
+};
+
+inline constexpr const char* kDefaultDataDir = "/var/lib/floe";
+
+}  // namespace floe::appliance

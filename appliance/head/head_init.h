@@ -1,0 +1,33 @@
+// `floe init`: the database, the cluster CA, the head's server certificate and the
+// admin client certificate. Safe to run again: it only creates what is missing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "floe/common/clock.h"
+#include "floe/common/status.h"
+#include "head/data_dir.h"
+
+namespace floe::appliance {
+
+struct InitOptions {
+  std::filesystem::path dataDir;
+  // Names and IPs workers use to reach this head; the first is used in join commands.
+  // Empty: the machine's hostname.
+  std::vector<std::string> advertise;
+};
+
+struct InitReport {
+  std::vector<std::string> created;  // what this run created, for the user
+  std::vector<std::string> advertised;
+  std::string caSha256;
+  bool alreadyInitialised() const { return created.empty(); }
+};
+
+Result<InitReport> initHead(const InitOptions& options, const Clock& clock);
+
+// Reads the advertised names stored by init.
+Result<std::vector<std::string>> loadAdvertisedNames(const DataDir& dir);
+
+}  // namespace floe::appliance

@@ -1,0 +1,124 @@
+#include "head/head_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <thread>
+
+#include "api/head_api.h"
+#include "floe/common/files.h"
+#include "floe/pki/certificate_authority.h"
+#include "head/data_dir.h"
+#include "head/head_init.h"
+
+namespace floe::appliance {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::chrono::seconds kShutdownGrace{5};
+
+std::string hostForUrl(const std::string& host) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  return (!ec && address.is_v6()) ? "[" + host + "]" : host;
+}
+
+// Repeats `sweep` every `period` until the io_context stops.
+void scheduleSweep(asio::steady_timer& timer, std::chrono::milliseconds period, NodeRegistry& nodes,
+                   std::chrono::milliseconds heartbeatInterval) {
+  timer.expires_after(period);
+  timer.async_wait([&timer, period, &nodes, heartbeatInterval](boost::system::error_code ec) {
+    if (ec) return;
+    auto swept = nodes.sweepLost(heartbeatInterval);
+    if (!swept.isOk()) spdlog::error("lost-node sweep failed error=\"{}\"", swept.status().message());
+    scheduleSweep(timer, period, nodes, heartbeatInterval);
+  });
+}
+
+}  // namespace
+
+Status serveHead(const ServeOptions& options) {
+  DataDir dir(options.dataDir);
+  if (!std::filesystem::exists(dir.database()) || !std::filesystem::exists(dir.caCert())) {
+    return failedPrecondition(dir.root.string() + " is not an initialised floe data directory; run 'floe init --data-dir " +
+                              dir.root.string() + "' first");
+  }
+  SystemClock clock;
+  FLOE_ASSIGN_OR_RETURN(auto store, Store::open(dir.database()));
+  FLOE_ASSIGN_OR_RETURN(std::string caPem, readFile(dir.caCert()));
+  FLOE_ASSIGN_OR_RETURN(std::string caKeyPem, readFile(dir.caKey()));
+  FLOE_ASSIGN_OR_RETURN(auto ca, pki::CertificateAuthority::load(caPem, caKeyPem));
+  FLOE_ASSIGN_OR_RETURN(std::string serverCertPem, readFile(dir.serverCert()));
+  FLOE_ASSIGN_OR_RETURN(std::string serverKeyPem, readFile(dir.serverKey()));
+  FLOE_ASSIGN_OR_RETURN(auto advertised, loadAdvertisedNames(dir));
+  if (advertised.empty()) return failedPrecondition("no advertised names stored; run 'floe init' again");
+
+  std::string caSha256 = ca.certificate().derSha256Hex();
+  TokenStore tokens(*store, clock, caSha256);
+  NodeRegistry nodes(*store, clock, ca);
+  Metrics metrics;
+  JoinRateLimiter joinLimiter(clock, options.joinFailuresPerMinute);
+  HeadInfo info{FLOE_VERSION, "", caPem, caSha256, options.heartbeatInterval, clock.nowUnixMillis()};
+
+  asio::io_context io(static_cast<int>(options.threads));
+  // The API is built before the server so the handler can refer to it; the URL is
+  // filled in once the port is known (port 0 picks one).
+  std::unique_ptr<HeadApi> api;
+  auto server = http::createHttpsServer(
+      io, options.listen, {serverCertPem, serverKeyPem, caPem}, options.limits,
+      [&api](const http::Request& request) { return api->handle(request); });
+  if (!server.isOk()) return server.status();
+  info.serverUrl = "https://" + hostForUrl(advertised.front()) + ":" + std::to_string((*server)->port());
+  api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info});
+
+  std::string listenHost = options.listen.substr(0, options.listen.rfind(':'));
+  if (listenHost == "0.0.0.0" || listenHost == "[::]") listenHost = "127.0.0.1";
+  std::string localUrl = "https://" + listenHost + ":" + std::to_string((*server)->port());
+  FLOE_RETURN_IF_ERROR(writeFileAtomically(dir.serveUrlFile(), localUrl + "\n",
+                                           std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                               std::filesystem::perms::group_read | std::filesystem::perms::others_read));
+  (*server)->start();
+  spdlog::info("head serving listen={} url={} workers_use={} ca_sha256={} heartbeat_interval_ms={}",
+               options.listen, localUrl, info.serverUrl, caSha256, options.heartbeatInterval.count());
+
+  asio::steady_timer sweepTimer(io);
+  auto sweepPeriod = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options.heartbeatInterval / 2);
+  scheduleSweep(sweepTimer, sweepPeriod, nodes, options.heartbeatInterval);
+
+  asio::steady_timer drainTimer(io);
+  auto shutdownDeadline = std::chrono::steady_clock::time_point::max();
+  std::function<void()> waitForDrain = [&] {
+    if ((*server)->openConnections() == 0 || std::chrono::steady_clock::now() >= shutdownDeadline) {
+      io.stop();
+      return;
+    }
+    drainTimer.expires_after(std::chrono::milliseconds(50));
+    drainTimer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) waitForDrain();
+    });
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("shutting down signal={} open_connections={}", signal, (*server)->openConnections());
+    (*server)->stop();
+    sweepTimer.cancel();
+    shutdownDeadline = std::chrono::steady_clock::now() + kShutdownGrace;
+    waitForDrain();
+  });
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < options.threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& worker : workers) worker.join();
+
+  std::error_code ignored;
+  std::filesystem::remove(dir.serveUrlFile(), ignored);
+  spdlog::info("head stopped");
+  return Status::ok();
+}
+
+}  // namespace floe::appliance

@@ -1,0 +1,26 @@
+// `floe serve`: open the state, load the PKI, serve the API over HTTPS, sweep for
+// lost nodes, and shut down cleanly on SIGTERM/SIGINT.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "floe/common/status.h"
+#include "floe/http/https_server.h"
+
+namespace floe::appliance {
+
+struct ServeOptions {
+  std::filesystem::path dataDir;
+  std::string listen = "0.0.0.0:9443";
+  std::chrono::milliseconds heartbeatInterval{5000};
+  int joinFailuresPerMinute = 10;
+  unsigned threads = 2;
+  http::ServerLimits limits;
+};
+
+// Blocks until a shutdown signal; returns an error if the head cannot start.
+Status serveHead(const ServeOptions& options);
+
+}  // namespace floe::appliance

@@ -1,0 +1,4 @@
+// floe: the head node binary. main() only wires; everything lives in floe_appliance.
+#include "cli/cli.h"
+
+int main(int argc, char** argv) { return floe::appliance::runFloeCli(argc, argv); }

@@ -1,0 +1,110 @@
+// Nodes: admitted by join, kept alive by heartbeats, marked lost by the sweep,
+// approved or removed by an admin. Every change is recorded in the audit log in the
+// same transaction.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "floe/common/clock.h"
+#include "floe/common/status.h"
+#include "floe/pki/certificate_authority.h"
+#include "state/store.h"
+#include "state/token_store.h"
+
+namespace floe::appliance {
+
+struct NodeRecord {
+  std::string id;
+  std::string name;
+  std::string machineId;
+  std::string state;  // pending | ready | lost
+  Labels labels;
+  std::string address;
+  std::optional<std::string> tokenId;
+  int64_t joinedAtMillis = 0;
+  std::optional<int64_t> lastSeenAtMillis;
+  std::string certSha256;
+  int64_t certExpiresAtMillis = 0;
+  std::string status;  // ok | degraded | unknown
+  // Detail, filled by get() only.
+  nlohmann::json inventory;  // null when never sent
+  std::string inventoryHash;
+  nlohmann::json preflight = nlohmann::json::array();
+  nlohmann::json load;
+  nlohmann::json k3s;
+};
+
+struct JoinApplication {
+  std::string tokenText;  // secret: never log
+  std::string csrPem;
+  std::string machineId;
+  std::optional<std::string> name;
+  Labels labels;
+  nlohmann::json inventory;  // null when not sent
+  nlohmann::json preflight = nlohmann::json::array();
+  std::string sourceAddress;
+};
+
+struct JoinOutcome {
+  NodeRecord node;
+  std::string certificatePem;
+  bool rejoined = false;
+};
+
+struct HeartbeatReport {
+  std::string status = "ok";
+  nlohmann::json load;
+  nlohmann::json k3s;
+  std::string inventoryHash;
+  nlohmann::json inventory;  // null when not sent
+};
+
+struct HeartbeatOutcome {
+  std::string state;
+  bool sendInventory = false;
+};
+
+struct NodeCounts {
+  int64_t ready = 0, pending = 0, lost = 0;
+};
+
+inline constexpr std::chrono::seconds kNodeCertificateValidity{365 * 24 * 3600};
+inline constexpr int kMissedHeartbeatsBeforeLost = 3;
+
+// Node ids look like n3f9a2b4c5d6e; names follow DNS label rules (they become k8s node names).
+Status validateMachineId(std::string_view machineId);
+Result<std::string> normaliseNodeName(std::string_view name);
+// The name a node gets when the agent does not pass one.
+std::string defaultNodeName(const nlohmann::json& inventory, std::string_view machineId);
+
+class NodeRegistry {
+ public:
+  NodeRegistry(Store& store, const Clock& clock, const pki::CertificateAuthority& ca)
+      : store_(store), clock_(clock), ca_(ca), caSha256_(ca.certificate().derSha256Hex()) {}
+
+  Result<JoinOutcome> join(const JoinApplication& application);
+  // `certSha256` is the fingerprint of the client certificate the call came with.
+  Result<HeartbeatOutcome> heartbeat(const std::string& nodeId, const std::string& certSha256,
+                                     const HeartbeatReport& report);
+  Result<std::vector<NodeRecord>> list();
+  Result<NodeRecord> get(const std::string& id);
+  Result<NodeRecord> approve(const std::string& id, const std::string& actor);
+  Status remove(const std::string& id, const std::string& actor);
+  // Marks ready nodes that missed kMissedHeartbeatsBeforeLost intervals as lost.
+  // Returns how many changed.
+  Result<int> sweepLost(std::chrono::milliseconds heartbeatInterval);
+  Result<NodeCounts> counts();
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  const pki::CertificateAuthority& ca_;
+  std::string caSha256_;
+};
+
+}  // namespace floe::appliance

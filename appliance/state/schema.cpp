@@ -1,0 +1,87 @@
+#include "state/schema.h"
+
+#include <spdlog/spdlog.h>
+
+namespace floe::appliance {
+
+const std::vector<std::string_view>& schemaMigrations() {
+  static const std::vector<std::string_view> kMigrations = {
+      // 1: tokens, nodes, the audit log and key/value settings. Times are unix milliseconds.
+      R"sql(
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE tokens (
+  id          TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  max_uses    INTEGER,
+  uses        INTEGER NOT NULL DEFAULT 0,
+  labels      TEXT NOT NULL DEFAULT '{}',
+  pending     INTEGER NOT NULL DEFAULT 0,
+  revoked_at  INTEGER
+);
+CREATE TABLE nodes (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL UNIQUE,
+  machine_id      TEXT NOT NULL UNIQUE,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'ready', 'lost')),
+  labels          TEXT NOT NULL DEFAULT '{}',
+  address         TEXT NOT NULL,
+  token_id        TEXT,
+  joined_at       INTEGER NOT NULL,
+  last_seen_at    INTEGER,
+  cert_sha256     TEXT NOT NULL,
+  cert_expires_at INTEGER NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'unknown',
+  inventory       TEXT,
+  inventory_hash  TEXT NOT NULL DEFAULT '',
+  preflight       TEXT NOT NULL DEFAULT '[]',
+  load            TEXT,
+  k3s             TEXT
+);
+CREATE TABLE events (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  at       INTEGER NOT NULL,
+  kind     TEXT NOT NULL,
+  node_id  TEXT,
+  token_id TEXT,
+  actor    TEXT NOT NULL,
+  message  TEXT NOT NULL
+);
+CREATE INDEX events_by_node ON events (node_id, id);
+CREATE INDEX events_by_kind ON events (kind, id);
+)sql",
+  };
+  return kMigrations;
+}
+
+Status migrateSchema(sqlite::Database& db) {
+  FLOE_RETURN_IF_ERROR(
+      db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  FLOE_ASSIGN_OR_RETURN(auto select, db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  FLOE_ASSIGN_OR_RETURN(bool hasRow, select.step());
+  int current = hasRow ? static_cast<int>(select.columnInt(0)) : 0;
+  const auto& migrations = schemaMigrations();
+  int newest = static_cast<int>(migrations.size());
+  if (current > newest) {
+    return failedPrecondition("the database has schema version " + std::to_string(current) +
+                              " but this floe knows only up to " + std::to_string(newest) +
+                              "; it was written by a newer floe: upgrade floe instead of downgrading");
+  }
+  for (int version = current + 1; version <= newest; ++version) {
+    FLOE_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+    FLOE_RETURN_IF_ERROR(db.execute(migrations[static_cast<size_t>(version - 1)])
+                             .withContext("applying schema migration " + std::to_string(version)));
+    FLOE_ASSIGN_OR_RETURN(auto insert, db.prepare("INSERT INTO schema_version (version) VALUES (?)"));
+    FLOE_RETURN_IF_ERROR(insert.bind(1, static_cast<int64_t>(version)).run());
+    FLOE_RETURN_IF_ERROR(tx.commit());
+    spdlog::info("schema migrated version={}", version);
+  }
+  return Status::ok();
+}
+
+}  // namespace floe::appliance

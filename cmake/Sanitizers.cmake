@@ -1,0 +1,6 @@
+if(FLOE_SANITIZE)
+  # Applied globally so every target, including the tests, is instrumented.
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
