@@ -2,6 +2,8 @@
 // (authenticated by the client certificate join gave it).
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "api/handlers.h"
 #include "api/json_io.h"
 #include "api/serializers.h"
@@ -95,19 +97,38 @@ http::Response join(ApiContext& ctx, const http::Request& request) {
             {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)}});
 }
 
-http::Response heartbeat(ApiContext& ctx, const http::Request& request) {
+namespace {
+
+// Agent calls carry the node's own certificate, which must name the node in the URL.
+std::optional<http::Response> refuseUnlessOwnNode(const http::Request& request) {
   std::string urlId = request.pathParam("id");
   if (!request.peer.hasVerifiedCertificate) {
     return http::Response::error(401, "unauthenticated",
-                                 "heartbeats need the node's client certificate issued at join");
+                                 "agent calls need the node's client certificate issued at join");
   }
   std::string certId = nodeIdFromCertificate(request.peer);
   if (certId != urlId) {
-    spdlog::warn("heartbeat refused url_node={} cert_cn={} cert_node={}", urlId, request.peer.commonName,
+    spdlog::warn("agent call refused path={} cert_cn={} cert_node={}", request.path, request.peer.commonName,
                  certId.empty() ? "-" : certId);
     return http::Response::error(403, "permission_denied",
                                  "the client certificate does not belong to node " + urlId);
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+http::Response leave(ApiContext& ctx, const http::Request& request) {
+  if (auto refused = refuseUnlessOwnNode(request)) return *refused;
+  std::string id = request.pathParam("id");
+  Status left = ctx.nodes.leave(id, request.peer.certificateSha256);
+  if (!left.isOk()) return errorResponse(left);
+  return http::Response::json(200, {{"removed", id}});
+}
+
+http::Response heartbeat(ApiContext& ctx, const http::Request& request) {
+  if (auto refused = refuseUnlessOwnNode(request)) return *refused;
+  std::string urlId = request.pathParam("id");
   nlohmann::json body;
   http::Response error;
   if (!parseJsonBody(request, body, error)) return error;
@@ -130,6 +151,14 @@ http::Response heartbeat(ApiContext& ctx, const http::Request& request) {
       return http::Response::error(400, "invalid_argument", std::string("field '") + field + "' must be an object");
     }
     *target = *it;
+  }
+  if (report.k3s.is_object() && report.k3s.contains("state")) {
+    static const std::set<std::string> kK3sStates = {"not-installed", "starting", "running", "failed"};
+    const auto& state = report.k3s["state"];
+    if (!state.is_string() || kK3sStates.count(state.get<std::string>()) == 0) {
+      return http::Response::error(400, "invalid_argument",
+                                   "field 'k3s.state' must be one of not-installed, starting, running, failed");
+    }
   }
   auto outcome = ctx.nodes.heartbeat(urlId, request.peer.certificateSha256, report);
   if (!outcome.isOk()) return errorResponse(outcome.status());

@@ -14,6 +14,7 @@ http::Response cacerts(ApiContext& ctx, const http::Request& request);
 
 http::Response join(ApiContext& ctx, const http::Request& request);
 http::Response heartbeat(ApiContext& ctx, const http::Request& request);
+http::Response leave(ApiContext& ctx, const http::Request& request);
 
 http::Response status(ApiContext& ctx, const http::Request& request);
 http::Response listTokens(ApiContext& ctx, const http::Request& request);

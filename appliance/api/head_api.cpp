@@ -19,6 +19,7 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("GET", "/cacerts", Access::kPublic, cacerts);
   add("POST", "/api/v1/join", Access::kPublic, join);
   add("POST", "/api/v1/agents/{id}/heartbeat", Access::kNode, heartbeat);
+  add("POST", "/api/v1/agents/{id}/leave", Access::kNode, leave);
   add("GET", "/api/v1/status", Access::kAdmin, status);
   add("GET", "/api/v1/tokens", Access::kAdmin, listTokens);
   add("POST", "/api/v1/tokens", Access::kAdmin, createToken);

@@ -16,8 +16,8 @@ int64_t JoinRateLimiter::retryAfterSeconds(const std::string& address) {
   auto now = clock_.steadyNow();
   forgetOld(it->second, now);
   if (static_cast<int>(it->second.size()) < maxFailures_) return 0;
-  auto wait = std::chrono::duration_cast<std::chrono::seconds>(it->second.front() + window_ - now);
-  return std::max<int64_t>(1, wait.count() + 1);
+  auto wait = std::chrono::ceil<std::chrono::seconds>(it->second.front() + window_ - now);
+  return std::max<int64_t>(1, wait.count());
 }
 
 void JoinRateLimiter::recordFailure(const std::string& address) {

@@ -4,7 +4,11 @@ namespace floe::appliance {
 
 bool parseJsonBody(const http::Request& request, nlohmann::json& body, http::Response& error) {
   std::string contentType = request.header("content-type");
-  if (!contentType.empty() && contentType.rfind("application/json", 0) != 0) {
+  std::string mediaType = contentType.substr(0, contentType.find(';'));
+  for (auto& c : mediaType) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!mediaType.empty() && mediaType.back() == ' ') mediaType.pop_back();
+  // Media types are case-insensitive (RFC 9110 §8.3.1).
+  if (!contentType.empty() && mediaType != "application/json") {
     error = http::Response::error(415, "unsupported_media_type",
                                   "the body must be application/json, got '" + contentType + "'");
     return false;

@@ -30,7 +30,18 @@ bool isValidPrefix(std::string_view s) {
       return false;
     }
   }
-  return isAlnum(s.front()) && isAlnum(s.back());
+  // Each dot-separated part is a DNS label: non-empty, starting and ending alphanumeric.
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find('.', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view part = s.substr(start, end - start);
+    if (part.empty() || part.size() > kMaxNameLength || !isAlnum(part.front()) || !isAlnum(part.back())) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
 }
 
 }  // namespace

@@ -134,9 +134,10 @@ Result<JoinOutcome> NodeRegistry::join(const JoinApplication& application) {
 
   int64_t now = clock_.nowUnixMillis();
   return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<JoinOutcome> {
-    FLOE_ASSIGN_OR_RETURN(TokenRecord tokenRecord,
-                          TokenStore::redeem(db, presented, caSha256_, now));
     FLOE_ASSIGN_OR_RETURN(auto existing, findNode(db, "machine_id", application.machineId, false));
+    bool retryBySameMachine = existing && existing->tokenId == presented.id;
+    FLOE_ASSIGN_OR_RETURN(TokenRecord tokenRecord,
+                          TokenStore::redeem(db, presented, caSha256_, now, retryBySameMachine));
     FLOE_ASSIGN_OR_RETURN(auto sameName, findNode(db, "name", name, false));
     if (sameName && sameName->machineId != application.machineId) {
       return failedPrecondition("node name '" + name + "' is already used by another machine (node " +
@@ -303,6 +304,21 @@ Status NodeRegistry::remove(const std::string& id, const std::string& actor) {
     FLOE_RETURN_IF_ERROR(del.bind(1, std::string_view(id)).run());
     return recordEvent(db, {0, now, "node.removed", id, std::nullopt, actor,
                             "node " + node->name + " removed; its certificate no longer works"});
+  });
+}
+
+Status NodeRegistry::leave(const std::string& id, const std::string& certSha256) {
+  int64_t now = clock_.nowUnixMillis();
+  return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Status {
+    FLOE_ASSIGN_OR_RETURN(auto node, findNode(db, "id", id, false));
+    if (!node) return notFound("node " + id + " is not registered");
+    if (!constantTimeEquals(node->certSha256, certSha256)) {
+      return permissionDenied("this client certificate is not node " + id + "'s current certificate");
+    }
+    FLOE_ASSIGN_OR_RETURN(auto del, db.prepare("DELETE FROM nodes WHERE id = ?"));
+    FLOE_RETURN_IF_ERROR(del.bind(1, std::string_view(id)).run());
+    return recordEvent(db, {0, now, "node.left", id, std::nullopt, "node:" + id,
+                            "node " + node->name + " left the cluster"});
   });
 }
 

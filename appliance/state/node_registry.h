@@ -95,6 +95,8 @@ class NodeRegistry {
   Result<NodeRecord> get(const std::string& id);
   Result<NodeRecord> approve(const std::string& id, const std::string& actor);
   Status remove(const std::string& id, const std::string& actor);
+  // The node itself deregisters (floe-agent leave); `certSha256` must be its current certificate.
+  Status leave(const std::string& id, const std::string& certSha256);
   // Marks ready nodes that missed kMissedHeartbeatsBeforeLost intervals as lost.
   // Returns how many changed.
   Result<int> sweepLost(std::chrono::milliseconds heartbeatInterval);

@@ -122,7 +122,8 @@ Result<TokenRecord> TokenStore::revoke(const std::string& id, const std::string&
 }
 
 Result<TokenRecord> TokenStore::redeem(sqlite::Database& db, const token::JoinToken& presented,
-                                       std::string_view expectedCaSha256, int64_t nowMillis) {
+                                       std::string_view expectedCaSha256, int64_t nowMillis,
+                                       bool retryBySameMachine) {
   if (presented.caSha256 != expectedCaSha256) {
     return unauthenticated("the token was made for another cluster (its CA hash does not match "
                            "this head's CA); create a token on this head with 'floe token create'");
@@ -139,10 +140,12 @@ Result<TokenRecord> TokenStore::redeem(sqlite::Database& db, const token::JoinTo
   std::string state = existing->stateAt(nowMillis);
   if (state == "revoked") return unauthenticated("token " + presented.id + " was revoked");
   if (state == "expired") return unauthenticated("token " + presented.id + " has expired");
+  if (retryBySameMachine && state == "used_up") return *existing;
   if (state == "used_up") {
     return unauthenticated("token " + presented.id + " has been used its maximum " +
                            std::to_string(existing->maxUses.value_or(0)) + " times");
   }
+  if (retryBySameMachine) return *existing;
   FLOE_ASSIGN_OR_RETURN(auto update, db.prepare("UPDATE tokens SET uses = uses + 1 WHERE id = ?"));
   FLOE_RETURN_IF_ERROR(update.bind(1, std::string_view(presented.id)).run());
   existing->uses += 1;

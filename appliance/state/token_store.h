@@ -64,8 +64,13 @@ class TokenStore {
   // Inside a join transaction: checks the presented token and counts one use.
   // Every refusal is kUnauthenticated with a message that names the reason but
   // never the secret.
+  //
+  // `retryBySameMachine`: the machine already joined with this very token (its answer may
+  // have been lost on the way back). The token must still be valid and unrevoked, but the
+  // retry neither needs nor consumes a use, so a single-use token can be re-presented.
   static Result<TokenRecord> redeem(sqlite::Database& db, const token::JoinToken& presented,
-                                    std::string_view expectedCaSha256, int64_t nowMillis);
+                                    std::string_view expectedCaSha256, int64_t nowMillis,
+                                    bool retryBySameMachine = false);
 
  private:
   Store& store_;

@@ -212,6 +212,16 @@ class Head:
         if self in _LIVE_HEADS:
             _LIVE_HEADS.remove(self)
 
+    def leaked_secrets(self) -> list[str]:
+        """Token ids whose secret part appears in the captured server log."""
+        log = self.log_text()
+        leaked = []
+        for secret in self.secrets:
+            m = TOKEN_RE.match(secret)
+            if m and m.group("secret") in log:
+                leaked.append(m.group("id"))
+        return leaked
+
     def _close_log(self) -> None:
         if self._log_file is not None:
             self._log_file.close()
@@ -357,6 +367,7 @@ def head_factory(floe_bin, tmp_path):
     yield make
     for head in made:
         head.cleanup()
+    _assert_no_leaks(made)
 
 
 @pytest.fixture
@@ -371,6 +382,15 @@ def shared_head(floe_bin, tmp_path_factory):
     head = _new_head(floe_bin, tmp_path_factory.mktemp("shared-head"), DEFAULT_SERVE_ARGS)
     yield head
     head.cleanup()
+    _assert_no_leaks([head])
+
+
+def _assert_no_leaks(heads: list[Head]) -> None:
+    for head in heads:
+        leaked = head.leaked_secrets()
+        if leaked:
+            pytest.fail(f"the secret of token(s) {leaked} appears in the server log {head.log_path}",
+                        pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -416,6 +436,15 @@ def tampered_csr() -> str:
     parsed = x509.load_der_x509_csr(der)
     assert not parsed.is_signature_valid
     return parsed.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def wrong_secret(secret_part: str) -> str:
+    """The same secret with its last character replaced by another character that the secret
+    itself uses, so the token stays well-formed (whatever its alphabet) but no longer matches."""
+    last = secret_part[-1]
+    others = sorted(set(secret_part) - {last})
+    assert others, "a secret with a single repeated character"
+    return secret_part[:-1] + others[0]
 
 
 def ca_der_sha256(pem: bytes) -> str:

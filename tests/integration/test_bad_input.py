@@ -16,6 +16,7 @@ from conftest import (
     parse_token,
     raw_request,
     tampered_csr,
+    wrong_secret,
 )
 
 MiB = 1024 * 1024
@@ -314,7 +315,7 @@ def test_failed_join_rate_limit(head_factory):
     head = head_factory(serve_args=("--join-failures-per-minute", "3"))
     data = head.create_token()
     parts = parse_token(data["secret"])
-    wrong = f"FLOE1-{parts['hash']}-{parts['id']}.{'A' * len(parts['secret'])}"
+    wrong = f"FLOE1-{parts['hash']}-{parts['id']}.{wrong_secret(parts['secret'])}"
     for i in range(3):
         resp, _, _ = join_raw(head, wrong)
         assert_error(resp, 401, "unauthenticated")

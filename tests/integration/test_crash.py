@@ -94,6 +94,8 @@ def test_no_acknowledged_join_lost_across_kill9(head_factory):
         assert len(acked) >= MIN_ACKED_BEFORE_KILL, \
             f"cycle {cycle}: only {len(acked)} joins acknowledged before the kill\n{head.log_tail()}"
         assert in_flight > 0, f"cycle {cycle}: the burst had finished before the kill (not mid-burst)"
+        print(f"cycle {cycle}: killed after {len(acked)} acknowledged joins (target {kill_after}), "
+              f"{in_flight} threads still sending")
         for node_id, machine_id in acked:
             assert all_acked.setdefault(node_id, machine_id) == machine_id, \
                 f"node id {node_id} acknowledged for two machines"

@@ -6,6 +6,7 @@ import signal
 import socket
 import ssl
 import stat
+import time
 
 import pytest
 import requests
@@ -15,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conftest import (
+    SHUTDOWN_TIMEOUT_S,
     assert_error,
+    assert_rfc3339,
     heartbeat,
     join,
     metric_value,
@@ -70,6 +73,7 @@ def test_metrics(shared_head):
     assert metric_value(samples, "floe_tokens", state="active") >= 1
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_cacerts_hash_is_pinned_in_tokens(shared_head):
     resp = shared_head.get("/cacerts", verify=False)  # an agent fetches it before it trusts anything
     assert resp.status_code == 200
@@ -97,6 +101,7 @@ def test_status_reports_ca_hash_and_url(shared_head):
     assert st["server_url"].startswith("https://")
     assert st["server_url"].rsplit(":", 1)[1] == str(shared_head.host_port[1])
     assert isinstance(st["version"], str) and st["version"]
+    assert_rfc3339(st["started_at"])
     assert isinstance(st["uptime_seconds"], (int, float)) and st["uptime_seconds"] >= 0
     for key in ("ready", "pending", "lost", "total"):
         assert isinstance(st["nodes"][key], int)
@@ -224,6 +229,20 @@ def test_sigterm_is_graceful(head):
     rc = head.stop()
     assert rc == 0, f"floe serve exit code after SIGTERM: {rc}\n{head.log_tail()}"
     assert not head.serve_url_file.exists(), "serve.url must be removed on clean shutdown"
+
+
+def test_sigterm_with_an_idle_client_connection(head):
+    """An idle keep-alive connection (an agent between heartbeats) must not block shutdown."""
+    session = requests.Session()
+    try:
+        assert session.get(head.url + "/healthz", verify=head.ca, timeout=10).status_code == 200
+        started = time.monotonic()
+        rc = head.stop(timeout=SHUTDOWN_TIMEOUT_S)
+        took = time.monotonic() - started
+        assert rc == 0, f"exit code {rc} after SIGTERM (killed after {SHUTDOWN_TIMEOUT_S}s if None)"
+        print(f"shutdown with an idle connection took {took:.2f}s")
+    finally:
+        session.close()
 
 
 def test_sigint_is_graceful(head):

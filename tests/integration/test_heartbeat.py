@@ -44,6 +44,15 @@ def test_heartbeat_with_own_cert(shared_head, two_nodes):
     assert n["k3s"] == body["k3s"]
 
 
+def test_heartbeat_interval_is_an_integer(shared_head, two_nodes):
+    """The contract shows `"heartbeat_interval_seconds":5`; agents may decode it into an integer."""
+    a, _ = two_nodes
+    assert type(a.response["heartbeat_interval_seconds"]) is int, \
+        f"join: heartbeat_interval_seconds={a.response['heartbeat_interval_seconds']!r}"
+    r = heartbeat(shared_head, a.id, a.tls).json()
+    assert type(r["heartbeat_interval_seconds"]) is int, f"heartbeat: heartbeat_interval_seconds={r['heartbeat_interval_seconds']!r}"
+
+
 def test_heartbeat_without_client_cert(shared_head, two_nodes):
     a, _ = two_nodes
     assert_error(heartbeat(shared_head, a.id, None), 401, "unauthenticated")
@@ -85,6 +94,11 @@ def test_heartbeat_bad_body(shared_head, two_nodes):
     assert_error(resp, 400, "invalid_argument")
     assert_error(heartbeat(shared_head, a.id, a.tls, default_heartbeat(status="on-fire")), 400,
                  "invalid_argument")
+
+
+def test_heartbeat_invalid_k3s_state(shared_head, two_nodes):
+    """k3s.state is one of not-installed|starting|running|failed; anything else is invalid."""
+    a, _ = two_nodes
     assert_error(heartbeat(shared_head, a.id, a.tls, default_heartbeat(k3s={"state": "exploded"})), 400,
                  "invalid_argument")
 

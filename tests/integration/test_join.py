@@ -9,6 +9,7 @@ from cryptography.x509.oid import NameOID
 from conftest import (
     assert_error,
     assert_rfc3339,
+    default_heartbeat,
     heartbeat,
     join,
     join_raw,
@@ -147,6 +148,13 @@ def test_rejoin_same_machine_is_idempotent(shared_head):
     assert heartbeat(shared_head, second.id, second.tls).status_code == 200
     kinds = [e["kind"] for e in shared_head.events(node=first.id)]
     assert "node.joined" in kinds and "node.rejoined" in kinds
+
+
+def test_unknown_fields_ignored(shared_head):
+    node = join(shared_head, shared_head.create_token()["secret"], agent_version="9.9.9",
+                future={"nested": [1, 2]})
+    r = heartbeat(shared_head, node.id, node.tls, default_heartbeat(something_new=True))
+    assert r.status_code == 200, r.text
 
 
 def test_nodes_sorted_by_name(shared_head):

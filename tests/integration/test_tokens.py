@@ -10,6 +10,7 @@ from conftest import (
     join,
     join_raw,
     parse_token,
+    wrong_secret,
 )
 
 
@@ -170,7 +171,7 @@ def test_token_for_another_cluster(shared_head):
 def test_wrong_secret_refused(shared_head):
     data = shared_head.create_token()
     parts = parse_token(data["secret"])
-    flipped = ("A" if parts["secret"][0] != "A" else "B") + parts["secret"][1:]
+    flipped = wrong_secret(parts["secret"])
     resp, _, _ = join_raw(shared_head, f"FLOE1-{parts['hash']}-{parts['id']}.{flipped}")
     assert_error(resp, 401, "unauthenticated")
     assert {t["id"]: t for t in shared_head.tokens()}[data["token"]["id"]]["uses"] == 0

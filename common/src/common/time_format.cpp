@@ -42,6 +42,8 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     else if (unit.empty()) return bad("missing unit (ms, s, m, h or d)");
     else return bad("unknown unit '" + std::string(unit) + "'");
     totalMillis += number * millisPerUnit;
+    constexpr int64_t kMaxMillis = 100LL * 365 * 86'400'000;  // far beyond any sane setting
+    if (totalMillis > kMaxMillis) return bad("longer than 100 years");
   }
   return std::chrono::milliseconds(totalMillis);
 }

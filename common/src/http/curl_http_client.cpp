@@ -36,9 +36,14 @@ class CurlHttpClient final : public HttpClient {
   }
 
   Result<ClientResponse> send(const ClientRequest& request) override {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) return internalError("cannot initialise libcurl");
-    CURL* h = curl.get();
+    std::lock_guard lock(mutex_);
+    // One easy handle for the client's lifetime: curl_easy_reset keeps its connection
+    // and TLS session caches, so an agent's heartbeats reuse one kept-alive connection
+    // instead of a TLS handshake every 5 seconds.
+    if (!handle_) handle_.reset(curl_easy_init());
+    if (!handle_) return internalError("cannot initialise libcurl");
+    CURL* h = handle_.get();
+    curl_easy_reset(h);
     ClientResponse response;
     char errorBuffer[CURL_ERROR_SIZE] = {0};
 
@@ -89,7 +94,12 @@ class CurlHttpClient final : public HttpClient {
   }
 
  private:
+  struct HandleCleanup {
+    void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  };
   ClientTlsOptions tls_;
+  std::mutex mutex_;
+  std::unique_ptr<CURL, HandleCleanup> handle_;
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <list>
+#include <mutex>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -26,12 +28,17 @@ using tcp = boost::asio::ip::tcp;
 
 constexpr std::chrono::milliseconds kAcceptRetryDelay{200};
 
+class Session;
+
 // What every session shares with the server that accepted it.
 struct ServerState {
   Handler handler;
   ServerLimits limits;
   std::atomic<size_t> connections{0};
   std::atomic<bool> stopping{false};
+  // Open sessions, so a shutdown can close the idle kept-alive ones at once.
+  std::mutex sessionsMutex;
+  std::list<std::weak_ptr<Session>> sessions;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -40,6 +47,17 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket), ctx), state_(std::move(state)) {}
 
   ~Session() { --state_->connections; }
+
+  // On shutdown: a connection waiting for its next request is closed now; one in the
+  // middle of a request finishes it (keep-alive is then refused) and closes.
+  void closeIfIdle() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->waitingForRequest_ && self->parser_ && !self->parser_->got_some()) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream_).socket().close(ignored);
+      }
+    });
+  }
 
   void run() {
     // Sockets are accepted onto their own strand; start on it.
@@ -80,11 +98,13 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::get_lowest_layer(stream_).expires_after(requestsServed_ == 0
                                                        ? state_->limits.readTimeout
                                                        : state_->limits.idleTimeout);
+    waitingForRequest_ = true;
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::onRead, shared_from_this()));
   }
 
   void onRead(beast::error_code ec, std::size_t) {
+    waitingForRequest_ = false;
     if (ec == bhttp::error::end_of_stream || ec == ssl::error::stream_truncated) {
       // The client closed between requests (stream_truncated: without close_notify,
       // which many clients do); nothing was lost.
@@ -179,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   PeerIdentity peer_;
   std::string remoteAddress_ = "unknown";
   size_t requestsServed_ = 0;
+  bool waitingForRequest_ = false;
 };
 
 class HttpsServerImpl final : public HttpsServer,
@@ -214,6 +235,10 @@ class HttpsServerImpl final : public HttpsServer,
       beast::error_code ec;
       self->acceptor_.close(ec);
       self->retryTimer_.cancel();
+      std::lock_guard lock(self->state_->sessionsMutex);
+      for (auto& weak : self->state_->sessions) {
+        if (auto session = weak.lock()) session->closeIfIdle();
+      }
     });
   }
 
@@ -288,7 +313,16 @@ class HttpsServerImpl final : public HttpsServer,
       socket.close(ignored);
     } else {
       ++state_->connections;
-      std::make_shared<Session>(std::move(socket), ssl_, state_)->run();
+      auto session = std::make_shared<Session>(std::move(socket), ssl_, state_);
+      {
+        std::lock_guard lock(state_->sessionsMutex);
+        // Forget closed sessions once they outnumber the open ones: amortised O(1) per accept.
+        if (state_->sessions.size() > 2 * state_->connections.load() + 64) {
+          state_->sessions.remove_if([](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+        }
+        state_->sessions.push_back(session);
+      }
+      session->run();
     }
     doAccept();
   }

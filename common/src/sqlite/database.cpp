@@ -67,8 +67,9 @@ Statement& Statement::bind(int index, int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  int rc = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()),
-                             SQLITE_TRANSIENT);
+  // A default-constructed view has a null data pointer, which SQLite would store as NULL.
+  const char* data = text.data() ? text.data() : "";
+  int rc = sqlite3_bind_text(stmt_.get(), index, data, static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bindError_.isOk()) bindError_ = sqliteError(db_, rc, "binding parameter");
   return *this;
 }

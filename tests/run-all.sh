@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The README's test command. Installs what is missing, builds floe twice (optimised,
+# and Debug with AddressSanitizer + UndefinedBehaviorSanitizer), runs every test tier
+# present against both, and ends with one line: "N passed, N failed".
+#
+#   tests/run-all.sh                  everything
+#   tests/run-all.sh --no-sanitizers  skip the ASan/UBSan build (faster local loop)
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export FLOE_CACHE_DIR="${FLOE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/floe}"
+RESULTS="$ROOT/build/test-results"
+SANITIZERS=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-sanitizers) SANITIZERS=0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "run-all: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "dependencies"
+if ! "$ROOT/tests/lib/install-deps.sh"; then
+  echo "run-all: installing dependencies failed; see the messages above"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+VENV_PY="$FLOE_CACHE_DIR/venv/bin/python"
+
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+export CCACHE_DIR="$FLOE_CACHE_DIR/ccache"
+
+build() {  # build NAME CMAKE_ARGS...
+  local name=$1; shift
+  step "build ($name)"
+  cmake -S "$ROOT" -B "$ROOT/build/$name" -G Ninja "$@" >"$RESULTS/cmake-$name.log" 2>&1 \
+    || { tail -30 "$RESULTS/cmake-$name.log"; return 1; }
+  ninja -C "$ROOT/build/$name" -j"$(nproc)" >"$RESULTS/build-$name.log" 2>&1 \
+    || { grep -E 'error|FAILED' "$RESULTS/build-$name.log" | head -40; return 1; }
+  echo "built $ROOT/build/$name"
+}
+
+# run_tier NAME COMMAND...: the command writes JUnit XML to $RESULTS/NAME.xml.
+run_tier() {
+  local name=$1; shift
+  step "tier: $name"
+  "$@"
+  local rc=$?
+  if [ ! -s "$RESULTS/$name.xml" ]; then
+    echo "run-all: tier $name produced no results (exit code $rc)"
+    echo "<testsuite name=\"$name\"><testcase name=\"$name runs\"><failure message=\"exit code $rc, no report\"/></testcase></testsuite>" >"$RESULTS/$name.xml"
+  fi
+}
+
+unit_tier() {  # unit_tier BUILD
+  run_tier "unit-$1" "$ROOT/build/$1/tests/floe_unit_tests" --reporter junit --out "$RESULTS/unit-$1.xml"
+  # Also show a human summary for the log.
+  "$ROOT/build/$1/tests/floe_unit_tests" --reporter compact 2>&1 | tail -1
+}
+
+integration_tier() {  # integration_tier BUILD
+  FLOE_BIN="$ROOT/build/$1/appliance/floe" FLOE_AGENT_BIN="$ROOT/build/$1/agent/floe-agent" \
+    run_tier "integration-$1" "$VENV_PY" -m pytest "$ROOT/tests/integration" -q -p no:cacheprovider \
+    --junitxml "$RESULTS/integration-$1.xml"
+}
+
+builds=(release)
+build release -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "0 passed, 1 failed"; exit 1; }
+if [ "$SANITIZERS" = 1 ]; then
+  build asan -DCMAKE_BUILD_TYPE=Debug -DFLOE_SANITIZE=ON || { echo "0 passed, 1 failed"; exit 1; }
+  builds+=(asan)
+fi
+
+# Sanitizer findings fail the run: abort on the first report, leaks included.
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+for b in "${builds[@]}"; do unit_tier "$b"; done
+for b in "${builds[@]}"; do integration_tier "$b"; done
+
+step "summary ($(( $(date +%s) - started ))s)"
+python3 "$ROOT/tests/lib/summarize.py" "$RESULTS"
