@@ -10,6 +10,7 @@
 #include "agent/run/heartbeat_loop.h"
 #include "agent/run/load_sampler.h"
 #include "floe/common/files.h"
+#include "floe/http/beast_http_client.h"
 #include "floe/common/time_format.h"
 #include "floe/pki/certificate.h"
 
@@ -31,7 +32,7 @@ std::unique_ptr<http::HttpClient> nodeClient(const AgentStateDir& stateDir) {
   tls.caFile = stateDir.caFile().string();
   tls.clientCertFile = stateDir.certFile().string();
   tls.clientKeyFile = stateDir.keyFile().string();
-  return http::makeCurlHttpClient(tls);
+  return http::makeBeastHttpClient(tls);
 }
 
 // Blocks SIGINT/SIGTERM in every thread and turns them into a stop request.
@@ -92,7 +93,7 @@ Status runJoinCommand(const AgentCliContext& ctx, const JoinFlags& flags) {
   request.inventory = hostInventoryJson(inventory);
   request.preflight = checkResultsToJson(checks);
   request.deadline = flags.deadline;
-  auto clients = makeCurlHeadClientFactory();
+  auto clients = makeHeadClientFactory();
   SystemClock clock;
   FLOE_ASSIGN_OR_RETURN(JoinedIdentity identity,
                         joinCluster(request, ctx.stateDir,

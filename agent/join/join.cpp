@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include "floe/common/time_format.h"
+#include "floe/http/beast_http_client.h"
 #include "floe/pki/certificate.h"
 #include "floe/pki/certificate_request.h"
 #include "floe/pki/private_key.h"
@@ -14,17 +15,17 @@ namespace {
 constexpr std::chrono::milliseconds kFirstRetry{500};
 constexpr std::chrono::milliseconds kMaxRetry{10'000};
 
-class CurlHeadClientFactory final : public HeadClientFactory {
+class BeastHeadClientFactory final : public HeadClientFactory {
  public:
   std::unique_ptr<http::HttpClient> unverified() override {
     http::ClientTlsOptions tls;
     tls.insecureSkipVerify = true;
-    return http::makeCurlHttpClient(tls);
+    return http::makeBeastHttpClient(tls);
   }
   std::unique_ptr<http::HttpClient> verified(const std::string& caFile) override {
     http::ClientTlsOptions tls;
     tls.caFile = caFile;
-    return http::makeCurlHttpClient(tls);
+    return http::makeBeastHttpClient(tls);
   }
 };
 
@@ -84,8 +85,8 @@ Status explainJoinRefusal(const http::ClientResponse& response) {
 
 }  // namespace
 
-std::unique_ptr<HeadClientFactory> makeCurlHeadClientFactory() {
-  return std::make_unique<CurlHeadClientFactory>();
+std::unique_ptr<HeadClientFactory> makeHeadClientFactory() {
+  return std::make_unique<BeastHeadClientFactory>();
 }
 
 Result<std::string> normaliseHeadUrl(std::string_view url) {

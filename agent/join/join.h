@@ -41,7 +41,7 @@ class HeadClientFactory {
   virtual std::unique_ptr<http::HttpClient> verified(const std::string& caFile) = 0;
 };
 
-std::unique_ptr<HeadClientFactory> makeCurlHeadClientFactory();
+std::unique_ptr<HeadClientFactory> makeHeadClientFactory();
 
 struct JoinDependencies {
   HeadClientFactory& clients;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/join/backoff.h"
+#include "agent/run/resident_trim.h"
 #include "floe/common/crypto.h"
 #include "floe/common/files.h"
 #include "floe/common/time_format.h"
@@ -36,6 +37,7 @@ Status runHeartbeatLoop(const JoinedIdentity& identity, const AgentStateDir& sta
   bool sendInventory = true;  // the head may hold an older one; it will say if it wants it
   bool connected = false;
   std::string lastState;
+  bool trimmedAfterStart = false;
   spdlog::info("agent running node_id={} name={} head={}", identity.nodeId, identity.name, identity.headUrl);
 
   while (!deps.stop.stopRequested()) {
@@ -64,6 +66,12 @@ Status runHeartbeatLoop(const JoinedIdentity& identity, const AgentStateDir& sta
       if (!connected || state != lastState) {
         spdlog::info("heartbeat accepted node_id={} state={}", identity.nodeId, state);
         recordStatus(stateDir, deps.clock, true, state, "");
+      }
+      if (!trimmedAfterStart) {
+        // Start-up is over: drop the code pages it touched (see resident_trim.h).
+        size_t advised = trimResidentCode();
+        spdlog::debug("trimmed resident code mappings bytes={}", advised);
+        trimmedAfterStart = true;
       }
       connected = true;
       lastState = state;
