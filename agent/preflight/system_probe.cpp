@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "floe/common/file_descriptor.h"
 #include "floe/common/files.h"
 
 namespace floe::agent {
@@ -25,20 +26,6 @@ namespace {
 constexpr std::string_view kKernelModulesDir = "/lib/modules";
 constexpr std::string_view kModulesDep = "modules.dep";
 constexpr std::string_view kModulesBuiltin = "modules.builtin";
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 struct AddrinfoDeleter {
   void operator()(addrinfo* list) const { ::freeaddrinfo(list); }
