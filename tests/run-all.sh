@@ -81,5 +81,21 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 for b in "${builds[@]}"; do unit_tier "$b"; done
 for b in "${builds[@]}"; do integration_tier "$b"; done
 
+# Benchmarks print ratios against anchors measured in the same run; they count as one
+# test each that fails only when the benchmark could not run (a missed target is shown
+# in its TARGET lines, not turned into a red build on a shared 2-core machine).
+bench() {  # bench NAME COMMAND...
+  local name=$1; shift
+  step "benchmark: $name"
+  "$@" 2>&1 | tee "$RESULTS/bench-$name.txt"
+  local rc=${PIPESTATUS[0]}
+  local failure=""
+  [ "$rc" -ne 0 ] && failure="<failure message=\"benchmark exited $rc\"/>"
+  echo "<testsuite name=\"bench\"><testcase classname=\"bench\" name=\"$name runs\">$failure</testcase></testsuite>" \
+    >"$RESULTS/bench-$name.xml"
+}
+bench agent-footprint "$VENV_PY" "$ROOT/tests/bench/agent_footprint.py" --duration 20 --runs 20 \
+  --floe-bin "$ROOT/build/release/appliance/floe" --agent-bin "$ROOT/build/release/agent/floe-agent"
+
 step "summary ($(( $(date +%s) - started ))s)"
 python3 "$ROOT/tests/lib/summarize.py" "$RESULTS"
