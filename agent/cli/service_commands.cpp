@@ -1,6 +1,7 @@
 // join, run, status, leave: the agent's life in a cluster.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 
@@ -46,12 +47,13 @@ class SignalStopper {
     waiter_ = std::thread([this, &stop] {
       int signal = 0;
       sigwait(&signals_, &signal);
-      if (signal != 0) spdlog::info("stopping on signal {}", signal);
+      if (!selfWake_) spdlog::info("stopping on signal {}", signal);
       stop.requestStop();
     });
   }
   ~SignalStopper() {
     // Wake the waiter if no signal came, so it can be joined.
+    selfWake_ = true;
     pthread_kill(waiter_.native_handle(), SIGTERM);
     waiter_.join();
   }
@@ -60,6 +62,7 @@ class SignalStopper {
 
  private:
   sigset_t signals_;
+  std::atomic<bool> selfWake_{false};
   std::thread waiter_;
 };
 
@@ -119,13 +122,13 @@ Status runJoinCommand(const AgentCliContext& ctx, const JoinFlags& flags) {
 
 Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventoryRefresh) {
   FLOE_ASSIGN_OR_RETURN(JoinedIdentity identity, ctx.stateDir.loadIdentity());
-  auto client = nodeClient(ctx.stateDir);
   SystemClock clock;
   StopSignal stop;
   SignalStopper stopper(stop);
   std::string sysroot = ctx.sysroot;
   LoadSampler load(sysroot);
-  HeartbeatDependencies deps{*client, clock, stop,
+  const AgentStateDir& stateDir = ctx.stateDir;
+  HeartbeatDependencies deps{[&stateDir] { return nodeClient(stateDir); }, clock, stop,
                              [sysroot] { return hostInventoryJson(collectHostInventory(sysroot)); },
                              [&load] { return load.sample(); },
                              [] { return nlohmann::json{{"state", "not-installed"}}; }};

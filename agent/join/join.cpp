@@ -29,13 +29,21 @@ class BeastHeadClientFactory final : public HeadClientFactory {
   }
 };
 
+// 1234ms -> "1.2s"
+std::string formatSeconds(std::chrono::milliseconds duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", static_cast<double>(duration.count()) / 1000.0);
+  return text;
+}
+
 // Sends `request` until the head answers (any HTTP status) or the deadline passes.
 // Transport errors and 502/503/504 are retried with jittered backoff, showing progress.
 Result<http::ClientResponse> sendWithRetry(http::HttpClient& client, const http::ClientRequest& request,
                                            const std::string& what, const JoinRequest& join,
                                            JoinDependencies& deps) {
   Backoff backoff(kFirstRetry, kMaxRetry);
-  auto deadline = deps.clock.steadyNow() + join.deadline;
+  auto started = deps.clock.steadyNow();
+  auto deadline = started + join.deadline;
   for (int attempt = 1;; ++attempt) {
     auto response = client.send(request);
     std::string problem;
@@ -46,15 +54,18 @@ Result<http::ClientResponse> sendWithRetry(http::HttpClient& client, const http:
     } else {
       problem = response.status().message();
     }
-    auto delay = backoff.next();
-    if (deps.clock.steadyNow() + delay >= deadline) {
-      return unavailable(what + ": gave up after " + std::to_string(join.deadline.count()) + "s and " +
-                         std::to_string(attempt) + " attempts; last error: " + problem +
+    auto now = deps.clock.steadyNow();
+    if (now >= deadline) {
+      auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - started);
+      return unavailable(what + ": gave up after " + formatSeconds(elapsed) + " and " + std::to_string(attempt) +
+                         " attempts; last error: " + problem +
                          ". Check the URL, that 'floe serve' runs on the head, and that its port is "
                          "reachable from this machine");
     }
+    // The last wait is cut short so one final attempt lands right at the deadline.
+    auto delay = std::min(backoff.next(), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
     deps.progress << "  " << what << ": attempt " << attempt << " failed (" << problem << "); retrying in "
-                  << (delay.count() + 500) / 1000 << "s\n"
+                  << formatSeconds(delay) << "\n"
                   << std::flush;
     deps.sleep(delay);
   }

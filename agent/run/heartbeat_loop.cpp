@@ -14,6 +14,8 @@ namespace {
 // Connection state shown by `floe-agent status`; written only when it changes.
 void recordStatus(const AgentStateDir& stateDir, const Clock& clock, bool connected, const std::string& state,
                   const std::string& lastError) {
+  // After `floe-agent leave` the state dir is emptied; do not leave a status file behind.
+  if (!std::filesystem::exists(stateDir.identityFile())) return;
   nlohmann::json doc{{"connected", connected},
                      {"state", state},
                      {"since", formatRfc3339(clock.nowUnixSeconds())},
@@ -24,11 +26,20 @@ void recordStatus(const AgentStateDir& stateDir, const Clock& clock, bool connec
   if (!written.isOk()) spdlog::warn("cannot record agent status error=\"{}\"", written.message());
 }
 
+// The certificate on disk, to notice a re-join that replaced it under a running agent.
+std::string certificateOnDisk(const AgentStateDir& stateDir) {
+  auto pem = readFile(stateDir.certFile());
+  return pem.isOk() ? *pem : std::string();
+}
+
 }  // namespace
 
-Status runHeartbeatLoop(const JoinedIdentity& identity, const AgentStateDir& stateDir, HeartbeatDependencies deps,
+Status runHeartbeatLoop(const JoinedIdentity& joined, const AgentStateDir& stateDir, HeartbeatDependencies deps,
                         HeartbeatSettings settings) {
-  const std::string url = identity.headUrl + "/api/v1/agents/" + identity.nodeId + "/heartbeat";
+  JoinedIdentity identity = joined;
+  std::string url = identity.headUrl + "/api/v1/agents/" + identity.nodeId + "/heartbeat";
+  std::string certificate = certificateOnDisk(stateDir);
+  std::unique_ptr<http::HttpClient> client = deps.connect();
   Backoff backoff(std::chrono::milliseconds(1000), settings.maxBackoff);
   auto interval = settings.defaultInterval;
   nlohmann::json inventory = deps.collectInventory();
@@ -57,7 +68,7 @@ Status runHeartbeatLoop(const JoinedIdentity& identity, const AgentStateDir& sta
                         {"inventory_hash", inventoryHash}};
     if (sendInventory) body["inventory"] = inventory;
 
-    auto response = deps.client.send({"POST", url, body.dump(), {{"Content-Type", "application/json"}},
+    auto response = client->send({"POST", url, body.dump(), {{"Content-Type", "application/json"}},
                                       std::chrono::seconds(10)});
     std::string problem;
     if (response.isOk() && response->status == 200) {
@@ -92,10 +103,23 @@ Status runHeartbeatLoop(const JoinedIdentity& identity, const AgentStateDir& sta
                                 ? answer["error"].value("message", "")
                                 : "";
       if (status == 404 || status == 403 || status == 401) {
+        // A `floe-agent join` run while this service runs replaces the certificate (and may
+        // point at another head): pick up the new identity instead of giving up.
+        std::string onDisk = certificateOnDisk(stateDir);
+        auto reloaded = stateDir.loadIdentity();
+        if (!onDisk.empty() && onDisk != certificate && reloaded.isOk()) {
+          spdlog::info("certificate replaced by a re-join; reconnecting node_id={}", reloaded->nodeId);
+          identity = *reloaded;
+          url = identity.headUrl + "/api/v1/agents/" + identity.nodeId + "/heartbeat";
+          certificate = onDisk;
+          client = deps.connect();
+          sendInventory = true;
+          continue;
+        }
         recordStatus(stateDir, deps.clock, false, "rejected", message);
-        return permissionDenied("the head no longer accepts this node (HTTP " + std::to_string(status) + ": " +
-                                message + "); join again with a new token: floe-agent join " + identity.headUrl +
-                                " --token …");
+        return permissionDenied("the head refused this node's heartbeat (HTTP " + std::to_string(status) + ": " +
+                                message + "). To rejoin, create a token on the head and run: floe-agent join " +
+                                identity.headUrl + " --token …");
       }
       problem = "HTTP " + std::to_string(status) + (message.empty() ? "" : ": " + message);
     } else {

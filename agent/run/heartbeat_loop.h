@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,9 @@
 namespace floe::agent {
 
 struct HeartbeatDependencies {
-  http::HttpClient& client;  // mutual TLS with the node's certificate, trusting the pinned CA
+  // Makes a client with mutual TLS using the node's certificate in the state dir, trusting
+  // the pinned CA. Called again when a re-join replaced the certificate.
+  std::function<std::unique_ptr<http::HttpClient>()> connect;
   const Clock& clock;
   StopSignal& stop;
   std::function<nlohmann::json()> collectInventory;

@@ -220,7 +220,7 @@ Result<HeartbeatOutcome> NodeRegistry::heartbeat(const std::string& nodeId,
                           db.prepare("SELECT state, cert_sha256, inventory_hash FROM nodes WHERE id = ?"));
     select.bind(1, std::string_view(nodeId));
     FLOE_ASSIGN_OR_RETURN(bool row, select.step());
-    if (!row) return notFound("node " + nodeId + " is not registered (removed?); join again");
+    if (!row) return notFound("node " + nodeId + " is not registered (it was removed from the cluster)");
     std::string state = select.columnText(0);
     if (!constantTimeEquals(select.columnText(1), certSha256)) {
       return permissionDenied("this client certificate is not node " + nodeId +

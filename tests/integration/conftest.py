@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+import agent_helpers
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FLOE_BIN = "build/dev/appliance/floe"
 DEFAULT_AGENT_BIN = "build/dev/agent/floe-agent"
@@ -101,7 +103,7 @@ class Head:
     """One `floe` data dir and (while started) its `floe serve` process."""
 
     def __init__(self, floe_bin: Path, work_dir: Path, *, advertise: Iterable[str] = ("127.0.0.1",),
-                 serve_args: Iterable[str] = ()):
+                 serve_args: Iterable[str] = (), listen: str = "127.0.0.1:0", cmd_prefix: Iterable[str] = ()):
         self.floe_bin = Path(floe_bin)
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -109,6 +111,11 @@ class Head:
         self.data_dir = self.work_dir / "data"
         self.advertise = list(advertise)
         self.serve_args = list(serve_args)
+        # A fixed port survives restarts (agents keep the URL they joined); port 0 does not.
+        self.listen = listen
+        # Prepended to every floe command, e.g. ["ip", "netns", "exec", NS] to run the head
+        # and its admin CLI inside a network namespace.
+        self.cmd_prefix = list(cmd_prefix)
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
         self.log_path = self.work_dir / "serve.log"
@@ -153,7 +160,7 @@ class Head:
         args = ["init", "--data-dir", str(self.data_dir)]
         for name in self.advertise:
             args += ["--advertise", name]
-        return self._run([str(self.floe_bin), *args, *extra])
+        return self._run([*self.cmd_prefix, str(self.floe_bin), *args, *extra])
 
     def start(self, *extra: str, timeout: float = SERVE_URL_TIMEOUT_S) -> "Head":
         assert self.proc is None or self.proc.poll() is not None, "already running"
@@ -162,8 +169,8 @@ class Head:
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"\n===== floe serve start #{self.starts} =====\n".encode())
         self._log_file.flush()
-        cmd = [str(self.floe_bin), "serve", "--data-dir", str(self.data_dir),
-               "--listen", "127.0.0.1:0", *self.serve_args, *extra]
+        cmd = [*self.cmd_prefix, str(self.floe_bin), "serve", "--data-dir", str(self.data_dir),
+               "--listen", self.listen, *self.serve_args, *extra]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log_file,
                                      stderr=self._log_file, cwd=self.work_dir)
         if self not in _LIVE_HEADS:
@@ -175,8 +182,10 @@ class Head:
                 pytest.fail(f"floe serve exited with {rc} before writing serve.url\n{self.log_tail()}",
                             pytrace=False)
             url = self._read_serve_url()
-            # After a kill -9 the old serve.url is still there; wait for the new one.
-            if url and SERVE_URL_RE.match(url) and url != stale and self._port_open(url):
+            # After a kill -9 the old serve.url is still there; wait for the new one (with a
+            # fixed port the URL does not change, and the port check below has to do).
+            fresh = url != stale or not self.listen.endswith(":0")
+            if url and SERVE_URL_RE.match(url) and fresh and self._port_open(url):
                 self.url = url
                 return self
             if time.monotonic() > deadline:
@@ -233,8 +242,8 @@ class Head:
         except (FileNotFoundError, NotADirectoryError):
             return None
 
-    @staticmethod
-    def _port_open(url: str) -> bool:
+    def _port_open(self, url: str) -> bool:
+        """Overridden where the head is not reachable from the test process's network namespace."""
         parts = urlsplit(url)
         try:
             with socket.create_connection((parts.hostname, parts.port), timeout=1):
@@ -279,7 +288,7 @@ class Head:
     # -- CLI
     def run_cli(self, *args: str, timeout: float = 30, data_dir: bool = True,
                 env: dict | None = None) -> subprocess.CompletedProcess:
-        cmd = [str(self.floe_bin)]
+        cmd = [*self.cmd_prefix, str(self.floe_bin)]
         if data_dir:
             cmd += ["--data-dir", str(self.data_dir)]
         return self._run([*cmd, *args], timeout=timeout, env=env)
@@ -338,8 +347,9 @@ class Head:
         return d
 
 
-def _new_head(floe_bin: Path, work_dir: Path, serve_args: Iterable[str], start: bool = True) -> Head:
-    head = Head(floe_bin, work_dir, serve_args=serve_args)
+def _new_head(floe_bin: Path, work_dir: Path, serve_args: Iterable[str], start: bool = True,
+              listen: str = "127.0.0.1:0") -> Head:
+    head = Head(floe_bin, work_dir, serve_args=serve_args, listen=listen)
     res = head.init()
     assert res.returncode == 0, f"floe init failed ({res.returncode}):\nstdout:{res.stdout}\nstderr:{res.stderr}"
     if start:
@@ -355,12 +365,13 @@ DEFAULT_SERVE_ARGS = ("--join-failures-per-minute", "1000", "--log-level", "debu
 
 @pytest.fixture
 def head_factory(floe_bin, tmp_path):
-    """Make heads in this test's tmp dir: head_factory(serve_args=..., start=True)."""
+    """Make heads in this test's tmp dir: head_factory(serve_args=..., start=True, listen=ADDR:PORT)."""
     made: list[Head] = []
 
-    def make(serve_args: Iterable[str] = DEFAULT_SERVE_ARGS, start: bool = True, name: str | None = None) -> Head:
+    def make(serve_args: Iterable[str] = DEFAULT_SERVE_ARGS, start: bool = True, name: str | None = None,
+             listen: str = "127.0.0.1:0") -> Head:
         work = tmp_path / (name or f"head{len(made)}")
-        head = _new_head(floe_bin, work, serve_args, start=start)
+        head = _new_head(floe_bin, work, serve_args, start=start, listen=listen)
         made.append(head)
         return head
 
@@ -368,6 +379,30 @@ def head_factory(floe_bin, tmp_path):
     for head in made:
         head.cleanup()
     _assert_no_leaks(made)
+
+
+@pytest.fixture
+def agent_factory(agent_bin, tmp_path):
+    """Simulated worker machines: agent_factory(fixture="this-machine", hostname=None,
+    machine_id=None) copies tests/fixtures/hosts/<fixture> into this test's tmp dir with its own
+    machine-id (random unless given) and hostname (workerN unless given), and returns an
+    `agent_helpers.Agent` with its own state dir. Running agents are stopped at teardown."""
+    made: list[agent_helpers.Agent] = []
+
+    def make(fixture: str = "this-machine", *, hostname: str | None = None, machine_id: str | None = None,
+             name: str | None = None, cmd_prefix: Iterable[str] = ()) -> agent_helpers.Agent:
+        name = name or f"agent{len(made)}"
+        work = tmp_path / "agents" / name
+        sysroot = agent_helpers.make_sysroot(work / "sysroot", fixture,
+                                             machine_id=machine_id or agent_helpers.new_machine_id(),
+                                             hostname=hostname or f"worker{len(made)}")
+        agent = agent_helpers.Agent(agent_bin, work, sysroot, cmd_prefix=cmd_prefix, name=name)
+        made.append(agent)
+        return agent
+
+    yield make
+    for agent in made:
+        agent.cleanup()
 
 
 @pytest.fixture
@@ -400,6 +435,8 @@ def pytest_runtest_makereport(item, call):
     if rep.failed:
         for head in list(_LIVE_HEADS):
             rep.sections.append((f"floe serve log ({head.data_dir})", head.log_tail(120)))
+        for agent in list(agent_helpers.LIVE_AGENTS):
+            rep.sections.append((f"floe-agent run log ({agent.name})", agent.log_tail(60)))
 
 
 # --------------------------------------------------------------------------- crypto helpers
