@@ -81,6 +81,30 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 for b in "${builds[@]}"; do unit_tier "$b"; done
 for b in "${builds[@]}"; do integration_tier "$b"; done
 
+# Cluster tier: a real Kubernetes control plane (kube-apiserver, controller-manager,
+# scheduler, etcd) with kwok nodes, built once from source and cached (tests/cluster/).
+cluster_tier() {
+  step "build (cluster control plane; cold: ~15 min, cached: instant)"
+  if ! "$ROOT/tests/cluster/control-plane.sh" build >"$RESULTS/build-cluster.log" 2>&1; then
+    tail -30 "$RESULTS/build-cluster.log"
+    echo '<testsuite name="cluster"><testcase name="cluster control plane builds"><failure message="control-plane.sh build failed; see build-cluster.log"/></testcase></testsuite>' >"$RESULTS/cluster.xml"
+    return
+  fi
+  grep -E '^control-plane: (built|cached|present|build done)' "$RESULTS/build-cluster.log"
+  FLOE_CLUSTER_BUILD=1 run_tier cluster "$VENV_PY" -m pytest "$ROOT/tests/cluster" -q \
+    -p no:cacheprovider --junitxml "$RESULTS/cluster.xml"
+}
+cluster_tier
+
+# Packaging tier: builds .deb/.rpm in build/pkg, lints them, and installs, upgrades,
+# removes and purges floe on this machine (it refuses to touch a floe it did not install).
+run_tier packaging env FLOE_TEST_RESULTS="$RESULTS/packaging.xml" "$ROOT/tests/packaging/test_packages.sh"
+
+# Fuzz smoke: each libFuzzer target (clang, ASan + UBSan) for a few seconds over its
+# committed corpus; a crash fails the run and leaves its reproducer in build/test-results.
+step "fuzz smoke"
+"$ROOT/tests/fuzz/run-smoke.sh" 10 "$RESULTS"
+
 # Benchmarks print ratios against anchors measured in the same run; they count as one
 # test each that fails only when the benchmark could not run (a missed target is shown
 # in its TARGET lines, not turned into a red build on a shared 2-core machine).

@@ -1,6 +1,7 @@
 #include "head/head_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -13,6 +14,7 @@
 #include "floe/pki/certificate_authority.h"
 #include "head/data_dir.h"
 #include "head/head_init.h"
+#include "head/systemd_notify.h"
 
 namespace floe::appliance {
 namespace {
@@ -24,6 +26,26 @@ std::string hostForUrl(const std::string& host) {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   return (!ec && address.is_v6()) ? "[" + host + "]" : host;
+}
+
+// Each agent keeps one connection open, so the default soft limit (often 1024 file
+// descriptors) would cap the cluster long before --max-connections does. Raising the
+// soft limit to the hard limit needs no privilege.
+void raiseOpenFileLimit(size_t maxConnections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlim_t previous = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    spdlog::debug("raised open file limit from={} to={}", previous, limit.rlim_cur);
+  }
+  // Headroom for the database, listening socket and log files.
+  constexpr rlim_t kReservedDescriptors = 64;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < maxConnections + kReservedDescriptors) {
+    spdlog::warn("open file limit {} is below --max-connections {}; raise LimitNOFILE (systemd) or ulimit -Hn",
+                 limit.rlim_cur, maxConnections);
+  }
 }
 
 // Repeats `sweep` every `period` until the io_context stops.
@@ -46,6 +68,7 @@ Status serveHead(const ServeOptions& options) {
     return failedPrecondition(dir.root.string() + " is not an initialised floe data directory; run 'floe init --data-dir " +
                               dir.root.string() + "' first");
   }
+  raiseOpenFileLimit(options.limits.maxConnections);
   SystemClock clock;
   FLOE_ASSIGN_OR_RETURN(auto store, Store::open(dir.database()));
   FLOE_ASSIGN_OR_RETURN(std::string caPem, readFile(dir.caCert()));
@@ -83,6 +106,7 @@ Status serveHead(const ServeOptions& options) {
   (*server)->start();
   spdlog::info("head serving listen={} url={} workers_use={} ca_sha256={} heartbeat_interval_ms={}",
                options.listen, localUrl, info.serverUrl, caSha256, options.heartbeatInterval.count());
+  if (auto notified = notifySystemd("READY=1"); !notified.isOk()) spdlog::warn("systemd readiness notification failed error=\"{}\"", notified.message());
 
   asio::steady_timer sweepTimer(io);
   auto sweepPeriod = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options.heartbeatInterval / 2);
@@ -104,6 +128,7 @@ Status serveHead(const ServeOptions& options) {
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("shutting down signal={} open_connections={}", signal, (*server)->openConnections());
+    if (auto notified = notifySystemd("STOPPING=1"); !notified.isOk()) spdlog::warn("systemd stopping notification failed error=\"{}\"", notified.message());
     (*server)->stop();
     sweepTimer.cancel();
     shutdownDeadline = std::chrono::steady_clock::now() + kShutdownGrace;

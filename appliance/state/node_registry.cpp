@@ -133,7 +133,7 @@ Result<JoinOutcome> NodeRegistry::join(const JoinApplication& application) {
   FLOE_RETURN_IF_ERROR(csr.validateForClientCertificate());
 
   int64_t now = clock_.nowUnixMillis();
-  return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<JoinOutcome> {
+  auto joined = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<JoinOutcome> {
     FLOE_ASSIGN_OR_RETURN(auto existing, findNode(db, "machine_id", application.machineId, false));
     bool retryBySameMachine = existing && existing->tokenId == presented.id;
     FLOE_ASSIGN_OR_RETURN(TokenRecord tokenRecord,
@@ -208,14 +208,41 @@ Result<JoinOutcome> NodeRegistry::join(const JoinApplication& application) {
                                           message}));
     return outcome;
   });
+  if (joined.isOk()) forget(joined->node.id);  // a re-join changes the certificate
+  return joined;
 }
 
 Result<HeartbeatOutcome> NodeRegistry::heartbeat(const std::string& nodeId,
                                                  const std::string& certSha256,
                                                  const HeartbeatReport& report) {
   int64_t now = clock_.nowUnixMillis();
-  // Relaxed durability: see store.h. A lost heartbeat is repaired by the next one.
-  return store_.write(Durability::kRelaxed, [&](sqlite::Database& db) -> Result<HeartbeatOutcome> {
+  std::lock_guard lock(mutex_);
+  auto cached = cache_.find(nodeId);
+  if (cached == cache_.end()) {
+    auto loaded = store_.read([&](sqlite::Database& db) -> Result<std::optional<CachedNode>> {
+      FLOE_ASSIGN_OR_RETURN(auto select,
+                            db.prepare("SELECT cert_sha256, state, inventory_hash FROM nodes WHERE id = ?"));
+      select.bind(1, std::string_view(nodeId));
+      FLOE_ASSIGN_OR_RETURN(bool row, select.step());
+      if (!row) return std::optional<CachedNode>();
+      return std::optional<CachedNode>(CachedNode{select.columnText(0), select.columnText(1), select.columnText(2)});
+    });
+    if (!loaded.isOk()) return loaded.status();
+    if (!*loaded) return notFound("node " + nodeId + " is not registered (it was removed from the cluster)");
+    cached = cache_.emplace(nodeId, std::move(**loaded)).first;
+  }
+  if (!constantTimeEquals(cached->second.certSha256, certSha256)) {
+    return permissionDenied("this client certificate is not node " + nodeId +
+                            "'s current certificate (the node re-joined since it was issued)");
+  }
+  if (cached->second.state != "lost" && report.inventory.is_null()) {
+    // The routine case: batched, flushed by the next sweep (see node_registry.h).
+    pending_[nodeId] = PendingHeartbeat{now, report.status, report.load, report.k3s};
+    bool wantInventory = !report.inventoryHash.empty() && report.inventoryHash != cached->second.inventoryHash;
+    return HeartbeatOutcome{cached->second.state, wantInventory};
+  }
+  // A recovery or a new inventory: written at once. Relaxed durability: see store.h.
+  auto written = store_.write(Durability::kRelaxed, [&](sqlite::Database& db) -> Result<HeartbeatOutcome> {
     FLOE_ASSIGN_OR_RETURN(auto select,
                           db.prepare("SELECT state, cert_sha256, inventory_hash FROM nodes WHERE id = ?"));
     select.bind(1, std::string_view(nodeId));
@@ -249,11 +276,47 @@ Result<HeartbeatOutcome> NodeRegistry::heartbeat(const std::string& nodeId,
                                             "node:" + nodeId, "heartbeat received again; node is ready"}));
     }
     bool wantInventory = !inventorySent && !report.inventoryHash.empty() && report.inventoryHash != storedHash;
+    cached->second = CachedNode{select.columnText(1), newState, newHash};
     return HeartbeatOutcome{newState, wantInventory};
   });
+  pending_.erase(nodeId);  // superseded by the row just written, or the node is gone
+  if (!written.isOk()) cache_.erase(nodeId);
+  return written;
+}
+
+Status NodeRegistry::flushPendingLocked(sqlite::Database& db) {
+  if (pending_.empty()) return Status::ok();
+  FLOE_ASSIGN_OR_RETURN(auto update,
+                        db.prepare("UPDATE nodes SET last_seen_at = ?, status = ?, load = ?, k3s = ? WHERE id = ?"));
+  for (const auto& [id, beat] : pending_) {
+    update.reset();
+    update.bind(1, beat.seenAtMillis)
+        .bind(2, std::string_view(beat.status))
+        .bind(3, jsonOrNull(beat.load))
+        .bind(4, jsonOrNull(beat.k3s))
+        .bind(5, std::string_view(id));
+    FLOE_RETURN_IF_ERROR(update.run().withContext("storing the heartbeat of node " + id));
+  }
+  return Status::ok();
+}
+
+Status NodeRegistry::flushHeartbeats() {
+  std::lock_guard lock(mutex_);
+  if (pending_.empty()) return Status::ok();
+  // Relaxed durability: see store.h. A lost heartbeat is repaired by the next one.
+  FLOE_RETURN_IF_ERROR(store_.write(Durability::kRelaxed, [&](sqlite::Database& db) { return flushPendingLocked(db); }));
+  pending_.clear();
+  return Status::ok();
+}
+
+void NodeRegistry::forget(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  cache_.erase(id);
+  pending_.erase(id);
 }
 
 Result<std::vector<NodeRecord>> NodeRegistry::list() {
+  FLOE_RETURN_IF_ERROR(flushHeartbeats());
   return store_.read([](sqlite::Database& db) -> Result<std::vector<NodeRecord>> {
     FLOE_ASSIGN_OR_RETURN(auto select, db.prepare(std::string(kSummaryColumns) + " FROM nodes ORDER BY name"));
     std::vector<NodeRecord> nodes;
@@ -268,6 +331,7 @@ Result<std::vector<NodeRecord>> NodeRegistry::list() {
 }
 
 Result<NodeRecord> NodeRegistry::get(const std::string& id) {
+  FLOE_RETURN_IF_ERROR(flushHeartbeats());
   return store_.read([&](sqlite::Database& db) -> Result<NodeRecord> {
     FLOE_ASSIGN_OR_RETURN(auto node, findNode(db, "id", id, true));
     if (!node) return notFound("no node with id '" + id + "'");
@@ -277,7 +341,7 @@ Result<NodeRecord> NodeRegistry::get(const std::string& id) {
 
 Result<NodeRecord> NodeRegistry::approve(const std::string& id, const std::string& actor) {
   int64_t now = clock_.nowUnixMillis();
-  return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<NodeRecord> {
+  auto changed = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<NodeRecord> {
     FLOE_ASSIGN_OR_RETURN(auto node, findNode(db, "id", id, false));
     if (!node) return notFound("no node with id '" + id + "'");
     if (node->state != "pending") {
@@ -293,11 +357,13 @@ Result<NodeRecord> NodeRegistry::approve(const std::string& id, const std::strin
     node->lastSeenAtMillis = now;
     return *node;
   });
+  if (changed.isOk()) forget(id);
+  return changed;
 }
 
 Status NodeRegistry::remove(const std::string& id, const std::string& actor) {
   int64_t now = clock_.nowUnixMillis();
-  return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Status {
+  auto changed = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Status {
     FLOE_ASSIGN_OR_RETURN(auto node, findNode(db, "id", id, false));
     if (!node) return notFound("no node with id '" + id + "'");
     FLOE_ASSIGN_OR_RETURN(auto del, db.prepare("DELETE FROM nodes WHERE id = ?"));
@@ -305,11 +371,13 @@ Status NodeRegistry::remove(const std::string& id, const std::string& actor) {
     return recordEvent(db, {0, now, "node.removed", id, std::nullopt, actor,
                             "node " + node->name + " removed; its certificate no longer works"});
   });
+  if (changed.isOk()) forget(id);
+  return changed;
 }
 
 Status NodeRegistry::leave(const std::string& id, const std::string& certSha256) {
   int64_t now = clock_.nowUnixMillis();
-  return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Status {
+  auto changed = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Status {
     FLOE_ASSIGN_OR_RETURN(auto node, findNode(db, "id", id, false));
     if (!node) return notFound("node " + id + " is not registered");
     if (!constantTimeEquals(node->certSha256, certSha256)) {
@@ -320,12 +388,18 @@ Status NodeRegistry::leave(const std::string& id, const std::string& certSha256)
     return recordEvent(db, {0, now, "node.left", id, std::nullopt, "node:" + id,
                             "node " + node->name + " left the cluster"});
   });
+  if (changed.isOk()) forget(id);
+  return changed;
 }
 
 Result<int> NodeRegistry::sweepLost(std::chrono::milliseconds heartbeatInterval) {
   int64_t now = clock_.nowUnixMillis();
   int64_t cutoff = now - heartbeatInterval.count() * kMissedHeartbeatsBeforeLost;
-  return store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<int> {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> lostIds;
+  auto swept = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<int> {
+    // Batched heartbeats first, so a node that just sent one is not swept.
+    FLOE_RETURN_IF_ERROR(flushPendingLocked(db));
     FLOE_ASSIGN_OR_RETURN(auto select,
                           db.prepare("SELECT id, name, last_seen_at FROM nodes WHERE state = 'ready' "
                                      "AND (last_seen_at IS NULL OR last_seen_at < ?)"));
@@ -343,9 +417,15 @@ Result<int> NodeRegistry::sweepLost(std::chrono::milliseconds heartbeatInterval)
           db, {0, now, "node.lost", id, std::nullopt, "system",
                "node " + name + " missed " + std::to_string(kMissedHeartbeatsBeforeLost) +
                    " heartbeats; last seen " + std::to_string((now - lastSeen) / 1000) + "s ago"}));
+      lostIds.push_back(id);
     }
     return static_cast<int>(lost.size());
   });
+  if (swept.isOk()) {
+    pending_.clear();
+    for (const auto& id : lostIds) cache_.erase(id);
+  }
+  return swept;
 }
 
 Result<NodeCounts> NodeRegistry::counts() {

@@ -1,11 +1,20 @@
 // Nodes: admitted by join, kept alive by heartbeats, marked lost by the sweep,
 // approved or removed by an admin. Every change is recorded in the audit log in the
 // same transaction.
+//
+// Heartbeats are batched: a routine heartbeat (no inventory, node not lost) is checked
+// against an in-memory copy of the node's certificate, state and inventory hash and
+// its last-seen/status/load/k3s are kept in memory until the next flush: every sweep
+// (at most 1 s apart while serving), and before list() and get(). A kill -9 loses at
+// most that last second of last-seen times, which the next heartbeat repairs; state
+// changes (join, approve, remove, leave, lost, recovered) are never batched.
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -101,12 +110,35 @@ class NodeRegistry {
   // Returns how many changed.
   Result<int> sweepLost(std::chrono::milliseconds heartbeatInterval);
   Result<NodeCounts> counts();
+  // Writes the batched heartbeats to the database (see the top of this file).
+  Status flushHeartbeats();
 
  private:
+  // What a heartbeat needs to know about its node, mirrored from the database.
+  struct CachedNode {
+    std::string certSha256;
+    std::string state;
+    std::string inventoryHash;
+  };
+  struct PendingHeartbeat {
+    int64_t seenAtMillis = 0;
+    std::string status;
+    nlohmann::json load;
+    nlohmann::json k3s;
+  };
+  // Both need mutex_ held; flushPendingLocked runs inside a store write.
+  Status flushPendingLocked(sqlite::Database& db);
+  // Drops the in-memory copy after a state change committed.
+  void forget(const std::string& id);
+
   Store& store_;
   const Clock& clock_;
   const pki::CertificateAuthority& ca_;
   std::string caSha256_;
+  // Guards cache_ and pending_. Taken before the store's mutex, never while holding it.
+  std::mutex mutex_;
+  std::unordered_map<std::string, CachedNode> cache_;
+  std::unordered_map<std::string, PendingHeartbeat> pending_;
 };
 
 }  // namespace floe::appliance

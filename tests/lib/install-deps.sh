@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   libboost1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev catch2
   openssl sqlite3 curl iproute2 procps python3 python3-venv
+  clang libclang-rt-14-dev
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -274,6 +274,9 @@ class HttpsServerImpl final : public HttpsServer,
                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                      ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(ssl_.native_handle(), TLS1_2_VERSION);
+    // An idle kept-alive connection (an agent between heartbeats) would otherwise hold
+    // ~34 KB of OpenSSL read/write buffers; released, 10,000 agents cost far less RSS.
+    SSL_CTX_set_mode(ssl_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
     ssl_.use_certificate_chain(asio::buffer(tls.certificateChainPem), ec);
     if (ec) return invalidArgument("server certificate: " + ec.message());
     ssl_.use_private_key(asio::buffer(tls.privateKeyPem), ssl::context::pem, ec);

@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# Packaging tier: builds the .deb/.rpm packages with CPack, lints them, installs the
+# floe .deb on this machine, starts `floe serve` the way floe.service does and waits
+# for its READY=1, upgrades to a higher version (state and token must survive),
+# removes (state kept) and purges (state gone), then installs the .rpm into an empty
+# root and inspects its files and scripts.
+#
+#   tests/packaging/test_packages.sh
+#
+# Needs root (it installs packages). Refuses to run when floe is already installed or
+# /var/lib/floe, /etc/floe or /usr/bin/floe exist: it never touches state it did not
+# create. Cleans up (purge, temp roots) on any exit. Ends with "N passed, N failed";
+# writes JUnit XML to $FLOE_TEST_RESULTS when set. $FLOE_PKG_BUILD_DIR overrides the
+# build directory (default build/pkg).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD="${FLOE_PKG_BUILD_DIR:-$ROOT/build/pkg}"
+PACKAGES="$BUILD/packages"
+UNIT_DIR=/usr/lib/systemd/system
+STATE=/var/lib/floe
+APT=(apt-get -y -qq -o DPkg::Lock::Timeout=600)
+export DEBIAN_FRONTEND=noninteractive
+
+WORK="$(mktemp -d /tmp/floe-pkg-test.XXXXXX)"
+LOG="$WORK/log"
+started=$(date +%s)
+passed=0
+failed=0
+junit_cases=""
+
+# ---- bookkeeping -----------------------------------------------------------------
+
+xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }
+
+record() {  # record NAME OK|FAIL SECONDS [DETAILS]
+  local name=$1 result=$2 seconds=$3 details=${4:-}
+  local ename
+  ename=$(printf '%s' "$name" | xml_escape)
+  if [ "$result" = OK ]; then
+    passed=$((passed + 1))
+    printf '  ok    %s\n' "$name"
+    junit_cases+="<testcase classname=\"packaging\" name=\"$ename\" time=\"$seconds\"/>"
+  else
+    failed=$((failed + 1))
+    printf '  FAIL  %s\n' "$name"
+    [ -n "$details" ] && printf '%s\n' "$details" | tail -25 | sed 's/^/        /'
+    junit_cases+="<testcase classname=\"packaging\" name=\"$ename\" time=\"$seconds\"><failure message=\"failed\">$(printf '%s' "$details" | tail -60 | xml_escape)</failure></testcase>"
+  fi
+}
+
+# check NAME COMMAND...: runs the command (output to the log), passes on exit 0.
+check() {
+  local name=$1; shift
+  local t0=$SECONDS
+  if "$@" >"$LOG" 2>&1; then
+    record "$name" OK $((SECONDS - t0))
+  else
+    record "$name" FAIL $((SECONDS - t0)) "$(cat "$LOG")"
+  fi
+}
+
+write_junit() {
+  [ -n "${FLOE_TEST_RESULTS:-}" ] || return 0
+  mkdir -p "$(dirname "$FLOE_TEST_RESULTS")"
+  printf '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="packaging" tests="%d" failures="%d" time="%d">%s</testsuite></testsuites>\n' \
+    $((passed + failed)) "$failed" $(($(date +%s) - started)) "$junit_cases" >"$FLOE_TEST_RESULTS"
+}
+
+# ---- cleanup: only what this run created ------------------------------------------
+
+INSTALLED_FLOE=0
+INSTALLED_AGENT=0
+RECONFIGURED=0
+SERVE_PID=""
+LISTENER_PID=""
+
+cleanup() {
+  local rc=$?
+  [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+  [ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null && wait "$LISTENER_PID" 2>/dev/null
+  if [ "$INSTALLED_FLOE" = 1 ] && dpkg-query -W -f='${db:Status-Status}' floe 2>/dev/null | grep -qv '^not-installed$'; then
+    echo "cleanup: purging floe"
+    "${APT[@]}" purge floe >/dev/null 2>&1 || dpkg --purge floe >/dev/null 2>&1
+  fi
+  # State this run created (init, serve) and a purge did not remove.
+  [ "$INSTALLED_FLOE" = 1 ] && rm -rf "$STATE" /etc/floe
+  if [ "$INSTALLED_AGENT" = 1 ] && dpkg-query -W -f='${db:Status-Status}' floe-agent 2>/dev/null | grep -qv '^not-installed$'; then
+    echo "cleanup: purging floe-agent"
+    "${APT[@]}" purge floe-agent >/dev/null 2>&1 || dpkg --purge floe-agent >/dev/null 2>&1
+  fi
+  [ "$INSTALLED_AGENT" = 1 ] && rm -rf /var/lib/floe-agent /etc/floe-agent
+  if [ "$RECONFIGURED" = 1 ]; then  # back to the default package version
+    cmake -DFLOE_PACKAGE_VERSION= -DFLOE_PACKAGE_RELEASE=1 "$BUILD" >/dev/null 2>&1
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- preconditions ---------------------------------------------------------------
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test_packages: must run as root (it installs and purges the floe package)" >&2
+  exit 2
+fi
+for path in "$STATE" /etc/floe /usr/bin/floe; do
+  if [ -e "$path" ]; then
+    echo "test_packages: $path already exists; this test installs and purges floe and will not" >&2
+    echo "touch a floe it did not install. Remove it (or run on a clean machine) and retry." >&2
+    exit 2
+  fi
+done
+if dpkg-query -W -f='${db:Status-Status}' floe 2>/dev/null | grep -qv '^not-installed$'; then
+  echo "test_packages: the floe package is already installed; refusing to replace it" >&2
+  exit 2
+fi
+AGENT_FREE=1
+for path in /var/lib/floe-agent /etc/floe-agent /usr/bin/floe-agent; do [ -e "$path" ] && AGENT_FREE=0; done
+
+echo "==> tools"
+need=()
+command -v rpmbuild >/dev/null || need+=(rpm)
+command -v lintian >/dev/null || need+=(lintian)
+command -v rpmlint >/dev/null || need+=(rpmlint)
+command -v help2man >/dev/null || need+=(help2man)
+if [ ${#need[@]} -gt 0 ]; then
+  "${APT[@]}" update >/dev/null && "${APT[@]}" install "${need[@]}" >/dev/null \
+    || { echo "test_packages: installing ${need[*]} failed"; exit 1; }
+fi
+
+# ---- build -----------------------------------------------------------------------
+
+build_packages() {  # build_packages OUTPUT_DIR [CMAKE_ARGS...]
+  local out=$1; shift
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" \
+    && nice ninja -C "$BUILD" -j2 floe floe-agent floe_package_docs \
+    && rm -rf "$out" && (cd "$BUILD" && nice cpack -B "$out")
+}
+
+echo "==> build ($BUILD)"
+check "cmake, build and cpack produce the packages" \
+  build_packages "$PACKAGES" -DFLOE_PACKAGE_VERSION= -DFLOE_PACKAGE_RELEASE=1
+DEB_FLOE=$(ls "$PACKAGES"/floe_*.deb 2>/dev/null | head -1)
+DEB_AGENT=$(ls "$PACKAGES"/floe-agent_*.deb 2>/dev/null | head -1)
+RPM_FLOE=$(ls "$PACKAGES"/floe-[0-9]*.rpm 2>/dev/null | head -1)
+RPM_AGENT=$(ls "$PACKAGES"/floe-agent-[0-9]*.rpm 2>/dev/null | head -1)
+check "four packages: floe and floe-agent as .deb and .rpm" \
+  test -s "$DEB_FLOE" -a -s "$DEB_AGENT" -a -s "$RPM_FLOE" -a -s "$RPM_AGENT"
+ls -l "$PACKAGES"/*.deb "$PACKAGES"/*.rpm 2>/dev/null | awk '{print "        " $5 "  " $9}'
+if [ ! -s "$DEB_FLOE" ] || [ ! -s "$RPM_FLOE" ]; then
+  echo "$passed passed, $failed failed"; write_junit; exit 1
+fi
+
+# ---- package contents ------------------------------------------------------------
+
+deb_has() {  # deb_has DEB PATH...
+  local deb=$1; shift
+  local listing
+  listing=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\.||')
+  for p in "$@"; do grep -qx "$p" <<<"$listing" || { echo "$deb lacks $p"; echo "$listing"; return 1; }; done
+}
+check "floe.deb: binary, unit, config, man page, copyright" deb_has "$DEB_FLOE" \
+  /usr/bin/floe $UNIT_DIR/floe.service /etc/floe/floe.env /usr/share/doc/floe/copyright
+check "floe-agent.deb: binary, unit, config, copyright" deb_has "$DEB_AGENT" \
+  /usr/bin/floe-agent $UNIT_DIR/floe-agent.service /etc/floe-agent/floe-agent.env /usr/share/doc/floe-agent/copyright
+check "floe.deb: man page or --help text" sh -c \
+  "dpkg-deb -c '$DEB_FLOE' | grep -Eq 'usr/share/man/man1/floe.1.gz|usr/share/doc/floe/floe-help.txt'"
+check "floe.deb: /etc/floe/floe.env is a conffile" sh -c \
+  "dpkg-deb -I '$DEB_FLOE' conffiles | grep -qx /etc/floe/floe.env"
+check "floe.deb: dependencies from dpkg-shlibdeps (libc6, libssl3, libsqlite3, libcurl)" sh -c \
+  "dpkg-deb -f '$DEB_FLOE' Depends | tee /dev/stderr | grep -q libc6 && dpkg-deb -f '$DEB_FLOE' Depends | grep -q libssl3 \
+   && dpkg-deb -f '$DEB_FLOE' Depends | grep -q libsqlite3 && dpkg-deb -f '$DEB_FLOE' Depends | grep -q libcurl"
+check "floe.deb: the binary is stripped" sh -c \
+  "dpkg-deb -x '$DEB_FLOE' '$WORK/x' && ! readelf -S '$WORK/x/usr/bin/floe' | grep -q debug_info"
+
+# ---- lint ------------------------------------------------------------------------
+# Errors fail; every warning must be one that packaging/README.md lists and justifies
+# as `lintian: TAG` / `rpmlint: TAG`.
+
+justified() {  # justified TOOL TAG
+  grep -q "\`$1: $2\`" "$ROOT/packaging/README.md"
+}
+
+lint_debs() {
+  lintian --tag-display-limit 0 --allow-root "$DEB_FLOE" "$DEB_AGENT" >"$WORK/lintian.txt" 2>&1
+  cat "$WORK/lintian.txt"
+  local bad=0
+  if grep -q '^E: ' "$WORK/lintian.txt"; then echo ">> lintian errors above"; bad=1; fi
+  while read -r tag; do
+    justified lintian "$tag" || { echo ">> unjustified lintian warning: $tag"; bad=1; }
+  done < <(awk '$1 == "W:" {print $3}' "$WORK/lintian.txt" | sort -u)
+  return $bad
+}
+lint_rpms() {
+  rpmlint -c "$ROOT/packaging/rpm/rpmlint.toml" "$RPM_FLOE" "$RPM_AGENT" >"$WORK/rpmlint.txt" 2>&1
+  cat "$WORK/rpmlint.txt"
+  local bad=0
+  # The one error accepted: no-signature. Packages are signed by the release pipeline
+  # with the release key (rpmsign --addsign), which a test run does not have.
+  if grep ': E: ' "$WORK/rpmlint.txt" | grep -vq ': E: no-signature'; then echo ">> rpmlint errors above"; bad=1; fi
+  while read -r tag; do
+    justified rpmlint "$tag" || { echo ">> unjustified rpmlint warning: $tag"; bad=1; }
+  done < <(sed -n 's/.*: W: \([^ ]*\).*/\1/p' "$WORK/rpmlint.txt" | sort -u)
+  return $bad
+}
+echo "==> lint"
+check "lintian: no errors, only justified warnings" lint_debs
+sed -n '/^[EW]: /p' "$WORK/lintian.txt" 2>/dev/null | awk '{print $1, $3}' | sort | uniq -c | sed 's/^/        /'
+check "rpmlint: no errors, only justified warnings" lint_rpms
+sed -n 's/.*: \([EW]\): \([^ ]*\).*/\1 \2/p' "$WORK/rpmlint.txt" 2>/dev/null | sort | uniq -c | sed 's/^/        /'
+
+# ---- install, serve as the unit does, token --------------------------------------
+
+# Starts what the installed unit's ExecStart= says, with its EnvironmentFile= and
+# UMask=, and NOTIFY_SOCKET pointing at a socket this test listens on.
+start_like_unit() {
+  local unit=$UNIT_DIR/floe.service
+  local exec_start env_file
+  exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+  env_file=$(sed -n 's/^EnvironmentFile=-\{0,1\}//p' "$unit")
+  [ -n "$exec_start" ] || { echo "no ExecStart= in $unit"; return 1; }
+  rm -f "$WORK/notify.sock" "$WORK/notify.log"
+  python3 - "$WORK/notify.sock" "$WORK/notify.log" <<'PY' &
+import socket, sys, time
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.bind(sys.argv[1])
+sock.settimeout(1.0)
+deadline = time.time() + 120
+with open(sys.argv[2], "a") as log:
+    while time.time() < deadline:
+        try:
+            data = sock.recv(4096).decode()
+        except socket.timeout:
+            continue
+        log.write(data + "\n"); log.flush()
+        if "STOPPING=1" in data.split("\n"):
+            break
+PY
+  LISTENER_PID=$!
+  for _ in $(seq 50); do [ -S "$WORK/notify.sock" ] && break; sleep 0.1; done
+  echo "unit: ExecStart=$exec_start EnvironmentFile=$env_file"
+  (
+    umask 0077
+    set -a
+    [ -r "$env_file" ] && . "$env_file"
+    set +a
+    export NOTIFY_SOCKET="$WORK/notify.sock"
+    # $FLOE_SERVE_ARGS unquoted: split on whitespace, as systemd does for $VAR.
+    eval "exec $exec_start"
+  ) >>"$WORK/serve.log" 2>&1 &
+  SERVE_PID=$!
+  for _ in $(seq 200); do
+    grep -qx 'READY=1' "$WORK/notify.log" 2>/dev/null && { echo "READY=1 received"; return 0; }
+    kill -0 "$SERVE_PID" 2>/dev/null || { echo "floe serve exited:"; cat "$WORK/serve.log"; return 1; }
+    sleep 0.1
+  done
+  echo "no READY=1 within 20 s:"; cat "$WORK/serve.log"; return 1
+}
+
+stop_serve() {
+  [ -n "$SERVE_PID" ] || return 1
+  kill -TERM "$SERVE_PID"
+  local rc=0
+  wait "$SERVE_PID" || rc=$?
+  SERVE_PID=""
+  for _ in $(seq 50); do kill -0 "$LISTENER_PID" 2>/dev/null || break; sleep 0.1; done
+  kill "$LISTENER_PID" 2>/dev/null; wait "$LISTENER_PID" 2>/dev/null; LISTENER_PID=""
+  cat "$WORK/notify.log"
+  [ "$rc" = 0 ] || { echo "floe serve exited $rc"; tail -20 "$WORK/serve.log"; return 1; }
+  grep -qx 'STOPPING=1' "$WORK/notify.log" || { echo "no STOPPING=1"; return 1; }
+  [ ! -e "$STATE/serve.url" ] || { echo "serve.url left behind"; return 1; }
+}
+
+create_token() {
+  floe token create --data-dir "$STATE" --ttl 2h --description packaging-test >"$WORK/token.txt" || return 1
+  cat "$WORK/token.txt"
+  TOKEN_ID=$(sed -n 's/^Token \([^ ]*\) created.*/\1/p' "$WORK/token.txt")
+  [ -n "$TOKEN_ID" ]
+}
+token_listed() {
+  floe token list --data-dir "$STATE" | tee /dev/stderr | grep -q "^$TOKEN_ID .*active"
+}
+
+install_deb() {  # install_deb FILE
+  "${APT[@]}" install "$1" && dpkg-query -W floe
+}
+
+echo "==> install $(basename "$DEB_FLOE")"
+INSTALLED_FLOE=1
+check "apt-get install ./floe_*.deb (no systemd here: scripts must cope)" install_deb "$DEB_FLOE"
+check "/usr/bin/floe runs" floe version
+check "postinst created $STATE with mode 0700" sh -c "test \"\$(stat -c %a $STATE)\" = 700"
+check "floe init --data-dir $STATE --advertise 127.0.0.1" floe init --data-dir "$STATE" --advertise 127.0.0.1
+# A local change to the conffile: a free port (other heads may hold 9443 on a shared
+# machine); it must survive the upgrade.
+echo 'FLOE_SERVE_ARGS="--listen 127.0.0.1:0"' >>/etc/floe/floe.env
+TOKEN_ID=""
+check "floe serve started as the unit does sends READY=1" start_like_unit
+check "floe token create against the running head" create_token
+check "floe token list shows the token" token_listed
+check "SIGTERM: floe serve exits 0 after STOPPING=1" stop_serve
+
+# ---- upgrade ---------------------------------------------------------------------
+
+PROJECT_VERSION=$(sed -n 's/^project(floe VERSION \([0-9.]*\).*/\1/p' "$ROOT/CMakeLists.txt")
+NEXT_VERSION=$(awk -F. '{print $1 "." $2 "." $3 + 1}' <<<"$PROJECT_VERSION")
+echo "==> upgrade $PROJECT_VERSION -> $NEXT_VERSION"
+sha256sum "$STATE/floe.db" "$STATE/pki/ca.key" /etc/floe/floe.env >"$WORK/state-before.sha256" 2>&1
+RECONFIGURED=1
+check "packages rebuilt as $NEXT_VERSION" build_packages "$WORK/upgrade" -DFLOE_PACKAGE_VERSION="$NEXT_VERSION"
+DEB_NEXT=$(ls "$WORK"/upgrade/floe_"$NEXT_VERSION"-*.deb 2>/dev/null | head -1)
+upgrade_to() {  # upgrade_to DEB VERSION
+  "${APT[@]}" install "$1" && test "$(dpkg-query -W -f='${Version}' floe)" = "$2"
+}
+check "apt-get install ./floe_${NEXT_VERSION}-1_amd64.deb upgrades" upgrade_to "$DEB_NEXT" "$NEXT_VERSION-1"
+check "upgrade left floe.db, the CA key and the edited floe.env untouched" sha256sum -c "$WORK/state-before.sha256"
+check "floe serve starts again after the upgrade (READY=1)" start_like_unit
+check "the token survived the upgrade" token_listed
+check "SIGTERM after the upgrade: exits 0" stop_serve
+
+# ---- remove and purge ------------------------------------------------------------
+
+echo "==> remove, purge"
+check "apt-get remove floe" "${APT[@]}" remove floe
+check "remove: binary gone, $STATE/floe.db and /etc/floe/floe.env kept" sh -c \
+  "test ! -e /usr/bin/floe && test -s $STATE/floe.db && test -s $STATE/pki/ca.key && test -e /etc/floe/floe.env"
+check "apt-get purge floe" "${APT[@]}" purge floe
+check "purge: $STATE and /etc/floe are gone" sh -c "test ! -e $STATE && test ! -e /etc/floe"
+
+if [ "$AGENT_FREE" = 1 ]; then
+  echo "==> floe-agent .deb"
+  INSTALLED_AGENT=1
+  check "apt-get install ./floe-agent_*.deb" "${APT[@]}" install "$DEB_AGENT"
+  check "floe-agent runs; /var/lib/floe-agent is 0700" sh -c \
+    "floe-agent version && test \"\$(stat -c %a /var/lib/floe-agent)\" = 700"
+  purge_agent() { "${APT[@]}" purge floe-agent && test ! -e /var/lib/floe-agent && test ! -e /usr/bin/floe-agent; }
+  check "apt-get purge floe-agent removes its state" purge_agent
+else
+  echo "==> floe-agent .deb: skipped (/var/lib/floe-agent, /etc/floe-agent or /usr/bin/floe-agent exists)"
+fi
+
+# ---- rpm -------------------------------------------------------------------------
+
+echo "==> rpm"
+RPM_ROOT="$WORK/rpmroot"
+rpm_files() {  # rpm_files RPM PATH...
+  local rpmfile=$1; shift
+  rpm -qlp "$rpmfile" >"$WORK/rpm-files.txt" || return 1
+  cat "$WORK/rpm-files.txt"
+  for p in "$@"; do grep -qx "$p" "$WORK/rpm-files.txt" || { echo ">> missing $p"; return 1; }; done
+  # Directories of the base system must not be owned by our package.
+  ! grep -Eqx '/(etc|usr|usr/bin|usr/lib|usr/lib/systemd|usr/lib/systemd/system|usr/share|usr/share/doc|usr/share/man|usr/share/man/man1)' "$WORK/rpm-files.txt"
+}
+rpm_scripts() {  # rpm_scripts RPM STATE_DIR UNIT
+  rpm -qp --scripts "$1" >"$WORK/rpm-scripts.txt" || return 1
+  cat "$WORK/rpm-scripts.txt"
+  grep -q '^postinstall scriptlet' "$WORK/rpm-scripts.txt" \
+    && grep -q '^preuninstall scriptlet' "$WORK/rpm-scripts.txt" \
+    && grep -q '^postuninstall scriptlet' "$WORK/rpm-scripts.txt" \
+    && grep -q "mkdir -m 0700 $2" "$WORK/rpm-scripts.txt" \
+    && grep -q '/run/systemd/system' "$WORK/rpm-scripts.txt" \
+    && ! grep -q "rm -rf" "$WORK/rpm-scripts.txt"
+}
+rpm_requires() {
+  rpm -qp --requires "$1" | tee /dev/stderr | grep -q 'libssl.so.3' \
+    && rpm -qp --requires "$1" | grep -q 'libc.so.6'
+}
+check "floe.rpm: file list" rpm_files "$RPM_FLOE" /usr/bin/floe $UNIT_DIR/floe.service /etc/floe/floe.env /etc/floe
+check "floe-agent.rpm: file list" rpm_files "$RPM_AGENT" /usr/bin/floe-agent $UNIT_DIR/floe-agent.service \
+  /etc/floe-agent/floe-agent.env
+check "floe.rpm: floe.env is %config(noreplace)" sh -c \
+  "rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' '$RPM_FLOE' | tee /dev/stderr | grep -Eq '^cn +/etc/floe/floe.env$|^cn /etc/floe/floe.env$'"
+check "floe.rpm: %post/%preun/%postun scripts (create state, systemd only when PID 1, never delete state)" \
+  rpm_scripts "$RPM_FLOE" "$STATE" floe.service
+check "floe-agent.rpm: scripts" rpm_scripts "$RPM_AGENT" /var/lib/floe-agent floe-agent.service
+check "floe.rpm: automatic requires name libssl.so.3 and libc.so.6" rpm_requires "$RPM_FLOE"
+# The root is empty (no /bin/sh to run scriptlets in): --nodeps and --noscripts; the
+# scripts are checked above as text and, for the .deb twins, by running them.
+check "rpm --root: installs both packages into an empty root" sh -c \
+  "mkdir -p '$RPM_ROOT' && rpm --root '$RPM_ROOT' --initdb && \
+   rpm --root '$RPM_ROOT' --nodeps --noscripts -i '$RPM_FLOE' '$RPM_AGENT' && \
+   rpm --root '$RPM_ROOT' -qa | sort && \
+   test -x '$RPM_ROOT/usr/bin/floe' && test -x '$RPM_ROOT/usr/bin/floe-agent' && \
+   test -f '$RPM_ROOT$UNIT_DIR/floe.service' && test -f '$RPM_ROOT/etc/floe/floe.env'"
+check "rpm --root: erase removes the files" sh -c \
+  "rpm --root '$RPM_ROOT' --nodeps --noscripts -e floe floe-agent && test ! -e '$RPM_ROOT/usr/bin/floe'"
+
+echo
+echo "packaging: $(( $(date +%s) - started ))s"
+echo "$passed passed, $failed failed"
+write_junit
+[ "$failed" = 0 ]
