@@ -6,19 +6,13 @@
 #include "agent/cli/agent_commands.h"
 #include "agent/cli/inventory_command.h"
 #include "floe/common/files.h"
+#include "floe/common/cli_support.h"
 #include "floe/common/logging.h"
 #include "floe/common/time_format.h"
 
 namespace floe::agent {
 namespace {
 
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-std::string defaultStateDir() {
-  const char* env = std::getenv("FLOE_AGENT_STATE_DIR");
-  return env && *env ? env : kDefaultStateDir;
-}
 
 // The token may come from --token, --token-file or $FLOE_JOIN_TOKEN; the latter two keep
 // it out of `ps` and shell history.
@@ -41,7 +35,7 @@ int runAgentCli(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  std::string stateDir = defaultStateDir();
+  std::string stateDir = environmentOr("FLOE_AGENT_STATE_DIR", kDefaultStateDir);
   std::string sysroot = "/";
   std::string logLevel = "info";
   bool json = false;

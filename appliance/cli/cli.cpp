@@ -4,28 +4,18 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "floe/common/cli_support.h"
 #include "floe/common/logging.h"
 #include "floe/common/time_format.h"
 
 namespace floe::appliance {
-namespace {
-
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-std::string defaultDataDir() {
-  const char* env = std::getenv("FLOE_DATA_DIR");
-  return env && *env ? env : kDefaultDataDir;
-}
-
-}  // namespace
 
 int runFloeCli(int argc, char** argv) {
   CLI::App app{"floe: the head of an on-prem lakehouse appliance (k3s, Spark, Iceberg)"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may also follow the subcommand
 
-  std::string dataDir = defaultDataDir();
+  std::string dataDir = environmentOr("FLOE_DATA_DIR", kDefaultDataDir);
   std::string server;
   bool json = false;
   app.add_option("--data-dir", dataDir, "State directory (default $FLOE_DATA_DIR or /var/lib/floe)");
