@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <tuple>
 #include <cstdlib>
 
 #include "cli/commands.h"
@@ -43,6 +44,13 @@ int runFloeCli(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   serveCmd->add_option("--max-connections", maxConnections, "Concurrent connections")->capture_default_str();
+  std::string handshakeTimeout = "10s", readTimeout = "30s", idleTimeout = "120s";
+  serveCmd->add_option("--handshake-timeout", handshakeTimeout, "Time allowed for a client's TLS handshake")
+      ->capture_default_str();
+  serveCmd->add_option("--read-timeout", readTimeout, "Time allowed to send one whole request")
+      ->capture_default_str();
+  serveCmd->add_option("--idle-timeout", idleTimeout, "How long a kept-alive connection may wait between requests")
+      ->capture_default_str();
   serveCmd->add_option("--log-level", logLevel, "trace, debug, info, warn or error")->capture_default_str();
 
   auto* token = app.add_subcommand("token", "Create, list and revoke join tokens");
@@ -104,6 +112,15 @@ int runFloeCli(int argc, char** argv) {
         serve.dataDir = ctx.dataDir.root;
         serve.listen = listen;
         serve.limits.maxConnections = maxConnections;
+        for (auto [flag, text, target] : {std::tuple{"--handshake-timeout", &handshakeTimeout, &serve.limits.handshakeTimeout},
+                                          std::tuple{"--read-timeout", &readTimeout, &serve.limits.readTimeout},
+                                          std::tuple{"--idle-timeout", &idleTimeout, &serve.limits.idleTimeout}}) {
+          FLOE_ASSIGN_OR_RETURN(auto duration, parseDuration(*text));
+          if (duration < std::chrono::seconds(1)) {
+            return invalidArgument(std::string(flag) + " must be at least 1s");
+          }
+          *target = std::chrono::duration_cast<std::chrono::seconds>(duration);
+        }
         return runServe(serve);
       };
     }
