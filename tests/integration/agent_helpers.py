@@ -22,6 +22,8 @@ import uuid
 from pathlib import Path
 from typing import Iterable
 
+from process_log import log_tail, read_log
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_HOSTS = REPO_ROOT / "tests" / "fixtures" / "hosts"
 
@@ -293,11 +295,7 @@ class Agent:
             self._log_file = None
 
     def log_text(self) -> str:
-        try:
-            return self.log_path.read_bytes().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def log_tail(self, lines: int = 60) -> str:
-        text = self.log_text().splitlines()
-        return f"--- floe-agent run log {self.log_path} (last {lines} lines) ---\n" + "\n".join(text[-lines:])
+        return log_tail("floe-agent run log", self.log_path, lines)

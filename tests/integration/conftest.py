@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from process_log import log_tail, read_log
+
 import agent_helpers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -253,14 +255,10 @@ class Head:
 
     # -- logs
     def log_text(self) -> str:
-        try:
-            return self.log_path.read_bytes().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def log_tail(self, lines: int = 80) -> str:
-        text = self.log_text().splitlines()
-        return f"--- floe serve log {self.log_path} (last {lines} lines) ---\n" + "\n".join(text[-lines:])
+        return log_tail("floe serve log", self.log_path, lines)
 
     # -- HTTP
     def request(self, method: str, path: str, *, cert: Any = None, **kw) -> requests.Response:
