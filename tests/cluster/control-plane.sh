@@ -5,7 +5,15 @@
 #
 #   control-plane.sh build            build/cache the binaries once (k8s, kwok, etcd)
 #   control-plane.sh check            exit 0 when every cached binary is present
-#   control-plane.sh up DIR           start everything; writes DIR/kubeconfig
+#   control-plane.sh up DIR [OPTIONS] start everything; writes DIR/kubeconfig
+#       --bind-address ADDR     kube-apiserver listens here (default 127.0.0.1)
+#       --port PORT             kube-apiserver secure port (default: a free port)
+#       --advertise-address IP  default: the bind address, or 127.0.0.1 when 0.0.0.0/::
+#       --san NAME|IP           extra serving-cert SAN (repeatable)
+#       --service-cidr CIDR     service IP range (default 10.96.0.0/16)
+#       --token-auth-file FILE  static bearer tokens for kube-apiserver (CSV)
+#       --keep-state            reuse DIR's pki and etcd data (a restart, not a new cluster)
+#   control-plane.sh restart-apiserver DIR  stop kube-apiserver, start it with the same flags
 #   control-plane.sh down DIR         stop everything started in DIR (idempotent)
 #   control-plane.sh gen-mod VERSION  regenerate k8s-build/go.mod + go.sum
 #
@@ -149,15 +157,50 @@ cmd_build() {
 
 # --- up / down ---------------------------------------------------------------------------
 
-# free_ports N: N distinct loopback ports the kernel reports free right now (all sockets
-# are held open together so the N are distinct).
-free_ports() {
+# pick_ports PORT...: one free loopback port per argument, all distinct (the sockets are
+# held open together). A non-zero argument is kept when it is still free (a restart keeps
+# etcd's ports); 0, or a taken port, gets one the kernel picks.
+pick_ports() {
   python3 -c '
 import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
+socks = []
+for want in map(int, sys.argv[1:]):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", want))
+    except OSError:
+        s.bind(("127.0.0.1", 0))
+    socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks: s.close()' "$1"
+for s in socks: s.close()' "$@"
+}
+
+# url_host ADDR: ADDR as the host part of a URL (IPv6 in brackets).
+url_host() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
+
+# first_ip CIDR: the first host address of CIDR (the `kubernetes` Service's ClusterIP).
+first_ip() {
+  python3 -c 'import ipaddress, sys; print(next(ipaddress.ip_network(sys.argv[1], strict=False).hosts()))' "$1" \
+    || die "invalid --service-cidr '$1'"
+}
+
+# san_list: subjectAltName entries for the apiserver serving certificate: loopback, the
+# bind/advertise addresses, every --san, and the names of the `kubernetes` Service.
+san_list() {
+  local sans=(IP:127.0.0.1 "IP:$SERVICE_IP" DNS:localhost DNS:kubernetes DNS:kubernetes.default
+    DNS:kubernetes.default.svc DNS:kubernetes.default.svc.cluster.local) n
+  for n in "$BIND_ADDRESS" "$ADVERTISE_ADDRESS" "${EXTRA_SANS[@]}"; do
+    case $n in
+      0.0.0.0|::|"") continue ;;
+    esac
+    if python3 -c 'import ipaddress, sys; ipaddress.ip_address(sys.argv[1])' "$n" 2>/dev/null; then
+      sans+=("IP:$n")
+    else
+      sans+=("DNS:$n")
+    fi
+  done
+  # Duplicates are harmless to openssl but noisy to read; keep the first of each.
+  printf '%s\n' "${sans[@]}" | awk '!seen[$0]++' | paste -sd, -
 }
 
 # issue_cert NAME SUBJECT [EXTENSIONS]: an EC P-256 key and a certificate signed by the CA.
@@ -172,16 +215,23 @@ issue_cert() {
   rm -f "$pki/$name.csr" "$pki/$name.ext"
 }
 
+# make_pki: a new CA and every certificate. With --keep-state and an existing CA, only the
+# apiserver serving certificate is issued again (its SANs follow the current options), so
+# the CA, the client certificates and the service-account keys survive a restart.
 make_pki() {
   local pki=$DIR/pki
   mkdir -p "$pki" && chmod 700 "$pki"
+  if [ "$KEEP_STATE" = 1 ] && [ -s "$pki/ca.crt" ] && [ -s "$pki/ca.key" ] && [ -s "$pki/sa.key" ]; then
+    issue_cert apiserver "/CN=kube-apiserver" "extendedKeyUsage=serverAuth
+subjectAltName=$(san_list)"
+    return
+  fi
   openssl ecparam -name prime256v1 -genkey -noout -out "$pki/ca.key" 2>/dev/null
   openssl req -x509 -new -key "$pki/ca.key" -subj "/CN=floe-test-ca" -days 30 -sha256 \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
     -out "$pki/ca.crt" 2>/dev/null || die "openssl could not create the test CA in $pki"
-  issue_cert apiserver "/CN=kube-apiserver" \
-    "extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:$SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  issue_cert apiserver "/CN=kube-apiserver" "extendedKeyUsage=serverAuth
+subjectAltName=$(san_list)"
   issue_cert admin "/O=system:masters/CN=floe-test-admin" "extendedKeyUsage=clientAuth"
   issue_cert controller-manager "/CN=system:kube-controller-manager" "extendedKeyUsage=clientAuth"
   issue_cert scheduler "/CN=system:kube-scheduler" "extendedKeyUsage=clientAuth"
@@ -212,10 +262,11 @@ current-context: floe-test
 EOF
 }
 
-# start NAME COMMAND...: runs COMMAND in its own session, logging to logs/NAME.log.
+# start NAME COMMAND...: runs COMMAND in its own session, appending to logs/NAME.log (a
+# restart keeps the earlier run's lines above the new ones).
 start() {
   local name=$1; shift
-  setsid "$@" >"$DIR/logs/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$DIR/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/pids/$name"
 }
 
@@ -227,7 +278,9 @@ alive() {  # alive NAME: the recorded process exists and still runs our binary
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$DIR"
 }
 
-fail_up() {  # fail_up NAME WHY: show the component's log, stop everything, exit 1
+# fail_up NAME WHY: show the component's log, stop everything (unless KEEP_ON_FAIL=1, as
+# in restart-apiserver, which must not take the rest of the cluster down), exit 1.
+fail_up() {
   log "error: $1 $2"
   if [ -s "$DIR/logs/$1.log" ]; then
     log "last 30 lines of $DIR/logs/$1.log:"
@@ -235,8 +288,10 @@ fail_up() {  # fail_up NAME WHY: show the component's log, stop everything, exit
   else
     log "$DIR/logs/$1.log is empty"
   fi
-  log "stopping what was started; full logs stay in $DIR/logs"
-  cmd_down "$DIR" || true
+  if [ "${KEEP_ON_FAIL:-0}" != 1 ]; then
+    log "stopping what was started; full logs stay in $DIR/logs"
+    cmd_down "$DIR" || true
+  fi
   exit 1
 }
 
@@ -257,22 +312,64 @@ wait_ready() {
   done
 }
 
+# parse_up_options ARGS...: the options of `up` (see the header) into globals.
+parse_up_options() {
+  BIND_ADDRESS=127.0.0.1 API_PORT=0 ADVERTISE_ADDRESS="" SERVICE_CIDR=10.96.0.0/16
+  TOKEN_AUTH_FILE="" KEEP_STATE=0 EXTRA_SANS=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --bind-address) BIND_ADDRESS=${2:?--bind-address needs a value}; shift 2 ;;
+      --port) API_PORT=${2:?--port needs a value}; shift 2 ;;
+      --advertise-address) ADVERTISE_ADDRESS=${2:?--advertise-address needs a value}; shift 2 ;;
+      --san) EXTRA_SANS+=("${2:?--san needs a value}"); shift 2 ;;
+      --service-cidr) SERVICE_CIDR=${2:?--service-cidr needs a value}; shift 2 ;;
+      --token-auth-file) TOKEN_AUTH_FILE=${2:?--token-auth-file needs a value}; shift 2 ;;
+      --keep-state) KEEP_STATE=1; shift ;;
+      *) die "up: unknown option '$1' (see --help)" ;;
+    esac
+  done
+  [[ $API_PORT =~ ^[0-9]+$ ]] || die "up: --port must be a number, not '$API_PORT'"
+  if [ -n "$TOKEN_AUTH_FILE" ]; then
+    [ -r "$TOKEN_AUTH_FILE" ] || die "up: --token-auth-file $TOKEN_AUTH_FILE is not readable"
+    TOKEN_AUTH_FILE=$(cd "$(dirname "$TOKEN_AUTH_FILE")" && pwd)/$(basename "$TOKEN_AUTH_FILE")
+  fi
+  # Health checks, controllers and kubeconfigs reach the apiserver through the bind address,
+  # or through loopback when it listens on every address.
+  local reach=$BIND_ADDRESS
+  case $BIND_ADDRESS in 0.0.0.0|::) reach=127.0.0.1 ;; esac
+  [ -n "$ADVERTISE_ADDRESS" ] || ADVERTISE_ADDRESS=$reach
+  SERVICE_IP=$(first_ip "$SERVICE_CIDR")
+  API_REACH=$reach
+}
+
 cmd_up() {
-  DIR=${1:?usage: up DIR}
+  DIR=${1:?usage: up DIR [OPTIONS]}; shift
+  parse_up_options "$@"
   binaries_present || die "binaries missing; run: $0 build"
   mkdir -p "$DIR" && DIR=$(cd "$DIR" && pwd)
   local c
   for c in "${COMPONENTS[@]}"; do
     alive "$c" && die "$c is already running for $DIR; run: $0 down $DIR"
   done
-  rm -rf "$DIR/logs" "$DIR/pids" "$DIR/etcd" && mkdir -p "$DIR/logs" "$DIR/pids"
+  if [ "$KEEP_STATE" = 1 ]; then
+    rm -rf "$DIR/pids" && mkdir -p "$DIR/logs" "$DIR/pids"
+  else
+    rm -rf "$DIR/logs" "$DIR/pids" "$DIR/etcd" "$DIR/ports" && mkdir -p "$DIR/logs" "$DIR/pids"
+  fi
+  rm -f "$DIR/restarting-kube-apiserver"
   # An interrupted `up` must not leave half a control plane behind.
   trap 'log "interrupted; stopping what was started"; cmd_down "$DIR"; exit 130' INT TERM
   UP_STARTED=$SECONDS DEADLINE=$((SECONDS + TIMEOUT))
-  SERVICE_IP=10.96.0.1
-  local etcd_port etcd_peer api_port cm_port sched_port kwok_port
-  read -r etcd_port etcd_peer api_port cm_port sched_port kwok_port <<<"$(free_ports 6)"
-  APISERVER_URL="https://127.0.0.1:$api_port"
+  # etcd keeps its ports across a --keep-state restart (its member record names them) when
+  # they are still free; the apiserver keeps its port when --port names it.
+  local etcd_port=0 etcd_peer=0 api_port cm_port sched_port kwok_port
+  # shellcheck disable=SC1091
+  [ "$KEEP_STATE" = 1 ] && [ -f "$DIR/ports" ] && . "$DIR/ports"
+  read -r etcd_port etcd_peer cm_port sched_port kwok_port <<<"$(pick_ports "$etcd_port" "$etcd_peer" 0 0 0)"
+  api_port=$API_PORT
+  [ "$api_port" = 0 ] && read -r api_port <<<"$(pick_ports 0)"
+  printf 'etcd_port=%s\netcd_peer=%s\n' "$etcd_port" "$etcd_peer" >"$DIR/ports"
+  APISERVER_URL="https://$(url_host "$API_REACH"):$api_port"
   local etcd_url="http://127.0.0.1:$etcd_port" pki=$DIR/pki
 
   make_pki
@@ -292,15 +389,19 @@ cmd_up() {
 
   # No endpoint reconciler: loopback is not a valid Endpoints address, and nothing
   # in-cluster needs to reach the API server (kwok pods run nothing).
-  start kube-apiserver "$BIN/kube-apiserver" \
-    --etcd-servers "$etcd_url" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
-    --secure-port "$api_port" --cert-dir "$DIR/pki" \
-    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
-    --client-ca-file "$pki/ca.crt" --authorization-mode RBAC --allow-privileged=true \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --profiling=false \
-    --endpoint-reconciler-type none
+  local api_args=("$BIN/kube-apiserver"
+    --etcd-servers "$etcd_url" --bind-address "$BIND_ADDRESS" --advertise-address "$ADVERTISE_ADDRESS"
+    --secure-port "$api_port" --cert-dir "$DIR/pki"
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key"
+    --client-ca-file "$pki/ca.crt" --authorization-mode RBAC --allow-privileged=true
+    --service-account-issuer https://kubernetes.default.svc.cluster.local
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key"
+    --service-cluster-ip-range "$SERVICE_CIDR" --profiling=false
+    --endpoint-reconciler-type none)
+  [ -n "$TOKEN_AUTH_FILE" ] && api_args+=(--token-auth-file "$TOKEN_AUTH_FILE")
+  # restart-apiserver replays exactly these arguments.
+  printf '%s\0' "${api_args[@]}" >"$DIR/kube-apiserver.args"
+  start kube-apiserver "${api_args[@]}"
   wait_ready kube-apiserver "$APISERVER_URL/readyz" \
     --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key"
 
@@ -335,16 +436,40 @@ cmd_up() {
   wait_ready kube-scheduler "https://127.0.0.1:$sched_port/healthz" -k
   wait_ready kwok "http://127.0.0.1:$kwok_port/healthz"
 
-  cat >"$DIR/cluster.env" <<EOF
+  cat >"$DIR/cluster.env" <<EOT
 KUBECONFIG=$DIR/kubeconfig
 FLOE_APISERVER_URL=$APISERVER_URL
 FLOE_ETCD_URL=$etcd_url
 FLOE_K8S_BIN=$BIN
 FLOE_K8S_VERSION=$K8S_VERSION
-EOF
+EOT
   trap - INT TERM
   log "up in $((SECONDS - UP_STARTED))s: $APISERVER_URL, kubeconfig $DIR/kubeconfig, logs $DIR/logs"
   echo "$DIR/kubeconfig"
+}
+
+# restart-apiserver DIR: stop only kube-apiserver and start it again with the arguments
+# `up` recorded, then wait for /readyz. Clients see the connection drop and come back
+# (what a watch must survive). While it runs, DIR/restarting-kube-apiserver exists so a
+# supervisor watching DIR/pids (the k3s stand-in) does not mistake the gap for a crash.
+cmd_restart_apiserver() {
+  DIR=${1:?usage: restart-apiserver DIR}
+  [ -d "$DIR" ] || die "restart-apiserver: $DIR does not exist"
+  DIR=$(cd "$DIR" && pwd)
+  [ -s "$DIR/kube-apiserver.args" ] && [ -s "$DIR/cluster.env" ] \
+    || die "restart-apiserver: $DIR was not started by '$0 up'"
+  alive kube-apiserver || die "restart-apiserver: kube-apiserver is not running for $DIR"
+  local args url
+  mapfile -d '' args <"$DIR/kube-apiserver.args"
+  url=$(sed -n 's/^FLOE_APISERVER_URL=//p' "$DIR/cluster.env")
+  touch "$DIR/restarting-kube-apiserver"
+  UP_STARTED=$SECONDS DEADLINE=$((SECONDS + TIMEOUT)) KEEP_ON_FAIL=1
+  stop kube-apiserver
+  start kube-apiserver "${args[@]}"
+  wait_ready kube-apiserver "$url/readyz" \
+    --cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.crt" --key "$DIR/pki/admin.key"
+  rm -f "$DIR/restarting-kube-apiserver"
+  log "kube-apiserver restarted (pid $(cat "$DIR/pids/kube-apiserver")) in $((SECONDS - UP_STARTED))s"
 }
 
 # stop NAME: SIGTERM, then SIGKILL after FLOE_CLUSTER_STOP_TIMEOUT seconds (default 10).
@@ -379,6 +504,7 @@ case "${1:-}" in
   gen-mod) shift; cmd_gen_mod "$@" ;;
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
-  -h|--help|"") sed -n '2,15p' "$0" ;;
+  restart-apiserver) shift; cmd_restart_apiserver "$@" ;;
+  -h|--help|"") sed -n '2,24p' "$0" ;;
   *) die "unknown subcommand '$1' (see --help)" ;;
 esac

@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   libboost1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev catch2
   openssl sqlite3 curl iproute2 procps python3 python3-venv
+  python3-yaml  # the k3s stand-in (tests/cluster/k3s) runs on the system python3
   clang libclang-rt-14-dev
 )
 

@@ -1,0 +1,114 @@
+#include "bootstrap/k3s_locator.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <system_error>
+
+#include "bootstrap/checksums.h"
+#include "floe/common/files.h"
+
+namespace floe::bootstrap {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kChecksumFile = "SHA256SUMS";
+constexpr const char* kK3sSubdir = "k3s";
+constexpr const char* kImagesPrefix = "k3s-airgap-images-";
+constexpr fs::perms kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec;
+
+bool isExecutableFile(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// Copies through a temporary name and renames, so a crash never leaves half a k3s binary
+// where systemd or the supervisor would run it.
+Status installFile(const fs::path& from, const fs::path& to, fs::perms mode) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  if (ec) return ioError("creating " + to.parent_path().string() + ": " + ec.message());
+  fs::path temporary = to;
+  temporary += ".floe-tmp";
+  fs::copy_file(from, temporary, fs::copy_options::overwrite_existing, ec);
+  if (ec) return ioError("copying " + from.string() + " to " + temporary.string() + ": " + ec.message());
+  fs::permissions(temporary, mode, ec);
+  if (!ec) fs::rename(temporary, to, ec);
+  if (ec) {
+    fs::remove(temporary);
+    return ioError("installing " + to.string() + ": " + ec.message());
+  }
+  return Status::ok();
+}
+
+Result<fs::path> findInPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "";
+  while (!dirs.empty()) {
+    size_t colon = dirs.find(':');
+    fs::path candidate = fs::path(dirs.substr(0, colon)) / name;
+    if (!candidate.parent_path().empty() && isExecutableFile(candidate)) return candidate;
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+  }
+  return notFound(name + " is not on PATH");
+}
+
+}  // namespace
+
+Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
+  auto context = "airgap bundle " + dir.string();
+  auto listText = readFile(dir / kChecksumFile);
+  if (!listText.isOk()) {
+    return failedPrecondition(context + ": no readable " + kChecksumFile +
+                              "; a bundle must list a SHA-256 checksum for every file (see packaging/README.md)");
+  }
+  auto list = parseChecksumList(*listText);
+  if (!list.isOk()) return list.status().withContext(context + ": " + kChecksumFile);
+
+  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / kK3sSubdir, ec)) {
+    std::string relative = std::string(kK3sSubdir) + "/" + entry.path().filename().string();
+    if (list->count(relative) == 0) {
+      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
+                                "; refusing to use an unverified file");
+    }
+    if (entry.path().filename().string().rfind(kImagesPrefix, 0) == 0) bundle.imageArchives.push_back(entry.path());
+  }
+  if (ec) return failedPrecondition(context + ": cannot read " + (dir / kK3sSubdir).string() + ": " + ec.message());
+  if (list->count(std::string(kK3sSubdir) + "/k3s") == 0) {
+    return failedPrecondition(context + ": k3s/k3s is missing; the bundle has no k3s binary");
+  }
+  for (const auto& [name, digest] : *list) {
+    if (!fs::exists(dir / name)) return failedPrecondition(context + ": " + name + " is listed but missing");
+    FLOE_RETURN_IF_ERROR(verifyChecksum(dir / name, digest).withContext(context));
+  }
+  return bundle;
+}
+
+Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
+  if (options.bundleDir) {
+    FLOE_ASSIGN_OR_RETURN(auto bundle, openAirgapBundle(*options.bundleDir));
+    fs::path installed = options.installDir / "k3s";
+    FLOE_RETURN_IF_ERROR(installFile(bundle.k3sBinary, installed, kExecutable));
+    for (const auto& archive : bundle.imageArchives) {
+      FLOE_RETURN_IF_ERROR(installFile(archive, options.paths.imagesDir() / archive.filename(),
+                                       fs::perms::owner_read | fs::perms::owner_write));
+    }
+    return K3sBinary{installed, "airgap bundle " + options.bundleDir->string()};
+  }
+  if (options.binary) {
+    if (!isExecutableFile(*options.binary)) {
+      return notFound("--k3s-binary " + options.binary->string() + " is not an executable file");
+    }
+    return K3sBinary{fs::absolute(*options.binary), "--k3s-binary"};
+  }
+  if (isExecutableFile(options.installDir / "k3s")) return K3sBinary{options.installDir / "k3s", "installed"};
+  if (auto found = findInPath("k3s"); found.isOk()) return K3sBinary{*found, "installed"};
+  return notFound("k3s is not installed (looked in " + options.installDir.string() +
+                  " and on PATH); pass --bundle DIR with an airgap bundle or --k3s-binary PATH, "
+                  "or --no-k3s to run without Kubernetes");
+}
+
+}  // namespace floe::bootstrap

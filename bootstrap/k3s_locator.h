@@ -1,0 +1,46 @@
+// Finding the k3s binary to run: from an airgap bundle (verified against its
+// checksums, then installed), an explicit --k3s-binary, or a k3s already installed.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bootstrap/k3s_paths.h"
+#include "floe/common/status.h"
+
+namespace floe::bootstrap {
+
+// The airgap bundle's k3s part (see packaging/README.md, "Airgap bundle"):
+//   DIR/SHA256SUMS                           sha256sum lines for every file below
+//   DIR/k3s/k3s                              the k3s binary
+//   DIR/k3s/k3s-airgap-images-<arch>.tar*    images k3s imports at start (optional)
+struct AirgapBundle {
+  std::filesystem::path root;
+  std::filesystem::path k3sBinary;
+  std::vector<std::filesystem::path> imageArchives;
+};
+
+// Verifies every file SHA256SUMS lists before anything from the bundle is used; a file
+// in k3s/ that is not listed is refused too, so nothing unverified gets installed.
+Result<AirgapBundle> openAirgapBundle(const std::filesystem::path& dir);
+
+struct K3sLocateOptions {
+  std::optional<std::filesystem::path> bundleDir;
+  std::optional<std::filesystem::path> binary;
+  // Where a bundle's k3s is installed and where an installed k3s is looked for.
+  std::filesystem::path installDir = "/usr/local/bin";
+  K3sPaths paths;
+};
+
+struct K3sBinary {
+  std::filesystem::path path;
+  std::string source;  // for the user: "airgap bundle /srv/floe-bundle", "--k3s-binary", "installed"
+};
+
+// With a bundle: verifies it, installs its k3s into installDir and its image archives
+// into paths.imagesDir(). Otherwise --k3s-binary, then installDir/k3s, then $PATH.
+Result<K3sBinary> locateK3s(const K3sLocateOptions& options);
+
+}  // namespace floe::bootstrap
