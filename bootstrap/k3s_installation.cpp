@@ -29,6 +29,7 @@ Status saveInstallation(const fs::path& file, const K3sInstallation& k) {
               {"config_dir", k.paths.configDir.string()},
               {"data_dir", k.paths.dataDir.string()},
               {"unit_dir", k.unitDir.string()},
+              {"node_name", k.nodeName},
               {"server_url", k.serverUrl},
               {"agent_token", k.agentToken},
               {"server_token", k.serverToken}};
@@ -54,6 +55,7 @@ Result<std::optional<K3sInstallation>> loadInstallation(const fs::path& file) {
     k.paths.configDir = in.at("config_dir").get<std::string>();
     k.paths.dataDir = in.at("data_dir").get<std::string>();
     k.unitDir = in.at("unit_dir").get<std::string>();
+    k.nodeName = in.value("node_name", "");
     k.serverUrl = in.at("server_url").get<std::string>();
     k.agentToken = in.at("agent_token").get<std::string>();
     k.serverToken = in.at("server_token").get<std::string>();

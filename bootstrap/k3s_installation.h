@@ -20,6 +20,7 @@ struct K3sInstallation {
   bool binaryFromBundle = false;      // installed by floe from an airgap bundle: removed on reset
   K3sPaths paths;
   std::filesystem::path unitDir = "/etc/systemd/system";
+  std::string nodeName;               // this machine's Kubernetes node name
   std::string serverUrl;              // https://head:6443, what agents join
   std::string agentToken;             // secret
   std::string serverToken;            // secret (server only)

@@ -7,12 +7,19 @@ std::vector<std::string> k3sCommand(const K3sInstallation& k) {
   return {k.binary.string(), k.role == K3sRole::kServer ? "server" : "agent", "--config", k.paths.configFile().string()};
 }
 
+SupervisedCommand commandFor(const K3sInstallation& k, std::filesystem::path logFile) {
+  SupervisedCommand command;
+  command.name = k.role == K3sRole::kServer ? "k3s server" : "k3s agent";
+  command.argv = k3sCommand(k);
+  command.logFile = std::move(logFile);
+  command.notifyReadiness = true;
+  return command;
+}
+
 class SupervisedK3s final : public K3sService {
  public:
   SupervisedK3s(const K3sInstallation& k, std::filesystem::path logFile, ReadinessProbe probe, const Clock& clock)
-      : supervisor_(SupervisedCommand{k.role == K3sRole::kServer ? "k3s server" : "k3s agent", k3sCommand(k),
-                                      std::move(logFile)},
-                    std::move(probe), clock) {}
+      : supervisor_(commandFor(k, std::move(logFile)), std::move(probe), clock) {}
 
   Status start() override { return supervisor_.start(); }
   void stop() override { supervisor_.stop(); }

@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -62,7 +65,63 @@ ProcessSupervisor::ProcessSupervisor(SupervisedCommand command, ReadinessProbe p
   status_.mode = "supervised";
 }
 
-ProcessSupervisor::~ProcessSupervisor() { stop(); }
+ProcessSupervisor::~ProcessSupervisor() {
+  stop();
+  if (notifyFd_ >= 0) ::close(notifyFd_);
+}
+
+Status ProcessSupervisor::openNotifySocket() {
+  static std::atomic<int> counter{0};
+  notifyAddress_ = "@floe-notify-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  notifyFd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (notifyFd_ < 0) return internalError(std::string("notify socket: ") + std::strerror(errno));
+  // The kernel then attaches each sender's pid, so only the child itself is believed
+  // (systemd's NotifyAccess=main): k3s's own children, such as etcd, notify too.
+  int on = 1;
+  ::setsockopt(notifyFd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  // Abstract namespace: a leading NUL instead of '@', no file to clean up.
+  std::memcpy(address.sun_path + 1, notifyAddress_.data() + 1, notifyAddress_.size() - 1);
+  auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + notifyAddress_.size());
+  if (::bind(notifyFd_, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    return internalError("binding notify socket " + notifyAddress_ + ": " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+// Drains pending notifications; true when the child itself said READY=1.
+bool ProcessSupervisor::receivedReady(int childPid) {
+  if (notifyFd_ < 0) return false;
+  bool ready = false;
+  char buffer[4096];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  while (true) {
+    iovec data{buffer, sizeof buffer};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t got = ::recvmsg(notifyFd_, &message, 0);
+    if (got <= 0) break;
+    pid_t sender = 0;
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+      if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_CREDENTIALS) {
+        ucred credentials{};
+        std::memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
+        sender = credentials.pid;
+      }
+    }
+    std::string_view text(buffer, static_cast<size_t>(got));
+    if (sender != childPid) {
+      spdlog::debug("ignored notification from pid={} (not the child pid={})", sender, childPid);
+      continue;
+    }
+    ready = ready || text.find("READY=1") != std::string_view::npos;
+  }
+  return ready;
+}
 
 Result<int> ProcessSupervisor::spawn() {
   std::error_code ec;
@@ -78,6 +137,14 @@ Result<int> ProcessSupervisor::spawn() {
   std::vector<char*> argv;
   for (auto& arg : command_.argv) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (std::string_view(*entry).rfind("NOTIFY_SOCKET=", 0) != 0) environment.emplace_back(*entry);
+  }
+  if (!notifyAddress_.empty()) environment.push_back("NOTIFY_SOCKET=" + notifyAddress_);
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -86,6 +153,11 @@ Result<int> ProcessSupervisor::spawn() {
     return internalError("fork for " + command_.name + ": " + std::strerror(error));
   }
   if (pid == 0) {
+    // The mask survives exec: a supervisor that blocks SIGTERM in its threads (to
+    // sigwait for it) would otherwise start a child that cannot be stopped.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::setpgid(0, 0);  // its own group, so stop() reaches its children too
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);  // the supervisor died before prctl took effect
@@ -93,7 +165,7 @@ Result<int> ProcessSupervisor::spawn() {
     if (devNull >= 0) ::dup2(devNull, STDIN_FILENO);
     ::dup2(logFd, STDOUT_FILENO);
     ::dup2(logFd, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(logFd);
@@ -106,6 +178,7 @@ Status ProcessSupervisor::start() {
     return notFound(command_.name + ": " + command_.argv[0] + " is not executable");
   }
   stopping_ = false;
+  if (command_.notifyReadiness && notifyFd_ < 0) FLOE_RETURN_IF_ERROR(openNotifySocket());
   FLOE_ASSIGN_OR_RETURN(int pid, spawn());
   spdlog::info("service started name=\"{}\" pid={} log={}", command_.name, pid, command_.logFile.string());
   setState(ServiceState::kStarting, "started, waiting until it is ready");
@@ -170,6 +243,11 @@ std::optional<int> ProcessSupervisor::watchChild(int pid) {
       return std::nullopt;
     }
     auto now = clock_.steadyNow();
+    if (!ready && receivedReady(pid)) {
+      ready = true;
+      spdlog::info("service ready name=\"{}\" pid={} (notified READY=1)", command_.name, pid);
+      setState(ServiceState::kRunning, "");
+    }
     if (!ready && now >= nextProbe) {
       ready = probe_ ? probe_() : now - started >= command_.healthyAfter;
       nextProbe = now + std::chrono::seconds(1);

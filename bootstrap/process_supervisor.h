@@ -32,10 +32,14 @@ struct SupervisedCommand {
   std::chrono::seconds healthyAfter{30};
   std::chrono::milliseconds stopTimeout{30000};
   std::chrono::milliseconds pollInterval{200};
+  // Offer the child $NOTIFY_SOCKET, systemd's readiness protocol: k3s sends READY=1
+  // when it is up, under floe exactly as under a Type=notify unit.
+  bool notifyReadiness = false;
 };
 
 // Answers "is the service ready?" while the child runs (e.g. the API server's /readyz).
-// Without one, a child that has stayed up for healthyAfter counts as running.
+// Without one, a child that has notified READY=1 or stayed up for healthyAfter counts
+// as running.
 using ReadinessProbe = std::function<bool()>;
 
 class ProcessSupervisor {
@@ -60,6 +64,8 @@ class ProcessSupervisor {
   void terminate(int pid);
   void setState(ServiceState state, std::string detail);
   bool sleepUnlessStopped(std::chrono::milliseconds delay);
+  Status openNotifySocket();
+  bool receivedReady(int childPid);
 
   SupervisedCommand command_;
   ReadinessProbe probe_;
@@ -69,6 +75,8 @@ class ProcessSupervisor {
   ServiceStatus status_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  int notifyFd_ = -1;
+  std::string notifyAddress_;  // "@floe-notify-<pid>-<n>": an abstract socket, nothing on disk
 };
 
 }  // namespace floe::bootstrap

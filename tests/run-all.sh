@@ -91,6 +91,8 @@ cluster_tier() {
     return
   fi
   grep -E '^control-plane: (built|cached|present|build done)' "$RESULTS/build-cluster.log"
+  FLOE_CLUSTER_TESTS_BIN="$ROOT/build/release/tests/floe_cluster_tests" \
+  FLOE_BIN="$ROOT/build/release/appliance/floe" FLOE_AGENT_BIN="$ROOT/build/release/agent/floe-agent" \
   FLOE_CLUSTER_BUILD=1 run_tier cluster "$VENV_PY" -m pytest "$ROOT/tests/cluster" -q \
     -p no:cacheprovider --junitxml "$RESULTS/cluster.xml"
 }

@@ -56,6 +56,13 @@ int runAgentCli(int argc, char** argv) {
   joinCmd->add_option("--label", join.labels, "KEY=VALUE node label (repeatable)");
   joinCmd->add_option("--ignore-check", join.ignoredChecks, "Join despite this failing preflight check (repeatable)");
   joinCmd->add_option("--timeout", deadline, "How long to keep retrying an unreachable head")->capture_default_str();
+  std::string k3sConfigDir = join.k3s.paths.configDir.string(), k3sDataDir = join.k3s.paths.dataDir.string();
+  std::string k3sBinary;
+  bool noK3s = false;
+  joinCmd->add_flag("--no-k3s", noK3s, "Join without starting a k3s agent");
+  joinCmd->add_option("--k3s-binary", k3sBinary, "The k3s to run (default: an installed k3s)");
+  joinCmd->add_option("--k3s-config-dir", k3sConfigDir, "Where k3s's config.yaml goes")->capture_default_str();
+  joinCmd->add_option("--k3s-data-dir", k3sDataDir, "k3s's data directory")->capture_default_str();
 
   std::string inventoryRefresh = "60s";
   auto* runCmd = app.add_subcommand("run", "Send heartbeats to the head (the floe-agent service)");
@@ -100,6 +107,9 @@ int runAgentCli(int argc, char** argv) {
     } else {
       join.token = *token;
       join.deadline = std::chrono::duration_cast<std::chrono::seconds>(*timeout);
+      join.k3s.enabled = !noK3s;
+      if (!k3sBinary.empty()) join.k3s.binary = k3sBinary;
+      join.k3s.paths = {k3sConfigDir, k3sDataDir};
       result = runJoinCommand(ctx, join);
     }
   } else if (*runCmd) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/k3s/k3s_agent.h"
 #include "agent/state/agent_state.h"
 #include "floe/common/status.h"
 
@@ -27,6 +28,7 @@ struct JoinFlags {
   std::vector<std::string> labels;  // k=v
   std::vector<std::string> ignoredChecks;
   std::chrono::seconds deadline{120};
+  K3sAgentOptions k3s;
 };
 
 Status runJoinCommand(const AgentCliContext& ctx, const JoinFlags& flags);

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <thread>
 
 #include "agent/cli/agent_commands.h"
@@ -10,6 +11,8 @@
 #include "agent/join/join.h"
 #include "agent/run/heartbeat_loop.h"
 #include "agent/run/load_sampler.h"
+#include "agent/run/run_lock.h"
+#include "bootstrap/k3s_service.h"
 #include "floe/common/files.h"
 #include "floe/http/beast_http_client.h"
 #include "floe/common/time_format.h"
@@ -66,6 +69,31 @@ class SignalStopper {
   std::thread waiter_;
 };
 
+
+// The join succeeded either way; a k3s problem is reported with what to do, and a
+// repeated join (idempotent) retries it.
+Status configureK3sAfterJoin(const AgentCliContext& ctx, const JoinedIdentity& identity, const JoinRequest& request,
+                             const K3sAgentOptions& options) {
+  auto runner = bootstrap::makeCommandRunner();
+  auto setup = configureK3sAgent(identity, request.inventory, request.labels, options, ctx.stateDir, *runner);
+  if (!setup.isOk()) {
+    return setup.status().withContext("joined as node " + identity.nodeId + ", but the k3s agent is not set up; fix "
+                                      "this and run the same join command again");
+  }
+  if (ctx.json) return Status::ok();
+  if (!setup->configured) {
+    ctx.out << "k3s agent: not set up (" << setup->why << ").\n";
+  } else if (setup->installation.systemd) {
+    ctx.out << "k3s agent: started as " << bootstrap::k3sUnitName(bootstrap::K3sRole::kAgent) << " ("
+            << setup->binarySource << " " << setup->installation.binary.string() << ").\n";
+  } else {
+    ctx.out << "k3s agent: configured in " << setup->installation.paths.configFile().string()
+            << "; 'floe-agent run' starts and supervises it (" << setup->binarySource << " "
+            << setup->installation.binary.string() << ").\n";
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status runJoinCommand(const AgentCliContext& ctx, const JoinFlags& flags) {
@@ -106,7 +134,7 @@ Status runJoinCommand(const AgentCliContext& ctx, const JoinFlags& flags) {
                               {"head_url", identity.headUrl}}
                    .dump(2)
             << "\n";
-    return Status::ok();
+    return configureK3sAfterJoin(ctx, identity, request, flags.k3s);
   }
   ctx.out << "\nJoined " << identity.headUrl << " as node " << identity.nodeId << " (" << identity.name << ")";
   if (identity.state == "pending") {
@@ -117,7 +145,7 @@ Status runJoinCommand(const AgentCliContext& ctx, const JoinFlags& flags) {
   }
   ctx.out << "Identity saved in " << ctx.stateDir.root().string() << ". Start heartbeats with "
           << "'systemctl enable --now floe-agent' (or 'floe-agent run').\n";
-  return Status::ok();
+  return configureK3sAfterJoin(ctx, identity, request, flags.k3s);
 }
 
 Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventoryRefresh) {
@@ -128,13 +156,27 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
   std::string sysroot = ctx.sysroot;
   LoadSampler load(sysroot);
   const AgentStateDir& stateDir = ctx.stateDir;
+  FLOE_ASSIGN_OR_RETURN(RunLock runLock, RunLock::acquire(runPidFile(stateDir)));
+  FLOE_ASSIGN_OR_RETURN(auto k3s, bootstrap::loadInstallation(k3sInstallationFile(stateDir)));
+  auto runner = bootstrap::makeCommandRunner();
+  std::unique_ptr<bootstrap::K3sService> k3sService;
+  if (k3s) {
+    k3sService = bootstrap::makeK3sService(*k3s, k3sAgentLogFile(stateDir), nullptr, *runner, clock);
+    // Under systemd the unit runs on its own; here it only reports on it.
+    if (!k3s->systemd) FLOE_RETURN_IF_ERROR(k3sService->start().withContext("starting the k3s agent"));
+  }
   HeartbeatDependencies deps{[&stateDir] { return nodeClient(stateDir); }, clock, stop,
                              [sysroot] { return hostInventoryJson(collectHostInventory(sysroot)); },
                              [&load] { return load.sample(); },
-                             [] { return nlohmann::json{{"state", "not-installed"}}; }};
+                             [&k3sService] {
+                               return k3sService ? k3sService->status().toJson()
+                                                 : nlohmann::json{{"state", "not-installed"}};
+                             }};
   HeartbeatSettings settings;
   settings.inventoryRefresh = inventoryRefresh;
-  return runHeartbeatLoop(identity, ctx.stateDir, deps, settings);
+  Status result = runHeartbeatLoop(identity, ctx.stateDir, deps, settings);
+  if (k3sService) k3sService->stop();
+  return result;
 }
 
 Status runStatusCommand(const AgentCliContext& ctx) {
@@ -188,6 +230,11 @@ Status runLeaveCommand(const AgentCliContext& ctx, bool force) {
     }
     ctx.out << "warning: could not deregister from the head (" << problem << "); removing local state anyway.\n";
   }
+  // A running `floe-agent run` supervises the k3s agent: stop both before removing
+  // what they use.
+  FLOE_RETURN_IF_ERROR(stopRunningAgent(runPidFile(ctx.stateDir), std::chrono::seconds(40)));
+  auto runner = bootstrap::makeCommandRunner();
+  FLOE_RETURN_IF_ERROR(removeK3sAgent(ctx.stateDir, *runner));
   FLOE_RETURN_IF_ERROR(ctx.stateDir.remove());
   ctx.out << "Left the cluster: node " << identity.nodeId << " "
           << (deregistered ? "was removed on the head" : "must still be removed on the head") << ", and this "

@@ -92,8 +92,11 @@ http::Response join(ApiContext& ctx, const http::Request& request) {
             {"state", node.state},
             {"certificate", outcome->certificatePem},
             {"ca", ctx.info.caPem},
-            // Filled in once the head bootstraps k3s (see the k3s bootstrap work).
-            {"k3s", {{"server_url", ""}, {"token", ""}}},
+            // Only a node the admin let in gets the agent token: a pending node's k3s
+            // agent could otherwise register before approval.
+            {"k3s",
+             {{"server_url", node.state == "ready" ? ctx.info.k3sServerUrl : ""},
+              {"token", node.state == "ready" ? ctx.info.k3sAgentToken : ""}}},
             {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)}});
 }
 

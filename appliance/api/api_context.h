@@ -6,6 +6,7 @@
 
 #include "api/join_rate_limiter.h"
 #include "api/metrics.h"
+#include "cluster/head_cluster.h"
 #include "floe/common/clock.h"
 #include "state/node_registry.h"
 #include "state/store.h"
@@ -20,6 +21,9 @@ struct HeadInfo {
   std::string caSha256;
   std::chrono::milliseconds heartbeatInterval{5000};
   int64_t startedAtMillis = 0;
+  // What a joining agent needs for its k3s agent; empty on a head without k3s.
+  std::string k3sServerUrl;
+  std::string k3sAgentToken;  // secret: only ever sent in a join response
 };
 
 struct ApiContext {
@@ -30,6 +34,7 @@ struct ApiContext {
   JoinRateLimiter& joinLimiter;
   const Clock& clock;
   HeadInfo info;
+  ClusterView* cluster = nullptr;  // null on a head without k3s
 };
 
 }  // namespace floe::appliance

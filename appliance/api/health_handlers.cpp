@@ -64,7 +64,8 @@ http::Response status(ApiContext& ctx, const http::Request&) {
             {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)},
             {"nodes", {{"ready", n.ready}, {"pending", n.pending}, {"lost", n.lost},
                        {"total", n.ready + n.pending + n.lost}}},
-            {"tokens", {{"active", activeTokens}}}});
+            {"tokens", {{"active", activeTokens}}},
+            {"kubernetes", ctx.cluster ? ctx.cluster->serverStatus() : nlohmann::json{{"state", "disabled"}}}});
 }
 
 }  // namespace floe::appliance::handlers

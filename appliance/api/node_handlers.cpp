@@ -11,14 +11,19 @@ http::Response listNodes(ApiContext& ctx, const http::Request&) {
   auto nodes = ctx.nodes.list();
   if (!nodes.isOk()) return errorResponse(nodes.status());
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& node : *nodes) out.push_back(nodeSummaryToJson(node));
+  for (const auto& node : *nodes) {
+    out.push_back(nodeSummaryToJson(node));
+    out.back()["kubernetes"] = ctx.cluster ? ctx.cluster->nodeStatus(node.name) : nlohmann::json();
+  }
   return http::Response::json(200, {{"nodes", out}});
 }
 
 http::Response getNode(ApiContext& ctx, const http::Request& request) {
   auto node = ctx.nodes.get(request.pathParam("id"));
   if (!node.isOk()) return errorResponse(node.status());
-  return http::Response::json(200, nodeDetailToJson(*node));
+  nlohmann::json out = nodeDetailToJson(*node);
+  out["kubernetes"] = ctx.cluster ? ctx.cluster->nodeStatus(node->name) : nlohmann::json();
+  return http::Response::json(200, out);
 }
 
 http::Response approveNode(ApiContext& ctx, const http::Request& request) {

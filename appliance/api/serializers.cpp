@@ -39,13 +39,13 @@ nlohmann::json nodeSummaryToJson(const NodeRecord& node) {
           {"last_seen_at", timestampOrNull(node.lastSeenAtMillis)},
           {"token_id", node.tokenId ? nlohmann::json(*node.tokenId) : nlohmann::json(nullptr)},
           {"cert_expires_at", formatRfc3339(node.certExpiresAtMillis / 1000)},
-          {"status", node.status}};
+          {"status", node.status},
+          {"inventory_hash", node.inventoryHash}};
 }
 
 nlohmann::json nodeDetailToJson(const NodeRecord& node) {
   nlohmann::json out = nodeSummaryToJson(node);
   out["inventory"] = node.inventory;
-  out["inventory_hash"] = node.inventoryHash;
   out["preflight"] = node.preflight.is_null() ? nlohmann::json::array() : node.preflight;
   out["load"] = node.load;
   out["k3s"] = node.k3s;

@@ -96,6 +96,20 @@ Status runTokenRevoke(const CliContext& ctx, const std::string& id) {
   return Status::ok();
 }
 
+namespace {
+
+// The Node's readiness as `kubectl get nodes` words it; "-" on a head without k3s.
+std::string kubernetesText(const json& node) {
+  const json& kube = node.contains("kubernetes") ? node["kubernetes"] : json();
+  if (!kube.is_object()) return "-";
+  if (kube["ready"].is_null()) return "unknown";
+  if (!kube.value("registered", false)) return "not registered";
+  std::string ready = kube.value("ready", "");
+  return ready == "True" ? "Ready" : ready == "Unknown" ? "Unknown" : "NotReady";
+}
+
+}  // namespace
+
 Status runNodesList(const CliContext& ctx) {
   bool printed = false;
   FLOE_ASSIGN_OR_RETURN(json answer, callAndMaybePrint(ctx, "GET", "/api/v1/nodes", nullptr, printed));
@@ -104,10 +118,10 @@ Status runNodesList(const CliContext& ctx) {
     ctx.out << "No nodes yet. Create a join token with 'floe token create' and run the printed command on a worker.\n";
     return Status::ok();
   }
-  Table table({"ID", "NAME", "STATE", "ADDRESS", "LAST SEEN", "LABELS"});
+  Table table({"ID", "NAME", "STATE", "KUBERNETES", "ADDRESS", "LAST SEEN", "LABELS"});
   for (const auto& node : answer["nodes"]) {
-    table.addRow({text(node, "id"), text(node, "name"), text(node, "state"), text(node, "address"),
-                  text(node, "last_seen_at"), labelsText(node["labels"])});
+    table.addRow({text(node, "id"), text(node, "name"), text(node, "state"), kubernetesText(node),
+                  text(node, "address"), text(node, "last_seen_at"), labelsText(node["labels"])});
   }
   table.print(ctx.out);
   return Status::ok();
@@ -171,6 +185,16 @@ Status runStatus(const CliContext& ctx) {
           << "nodes:      " << nodes.value("total", 0) << " (" << nodes.value("ready", 0) << " ready, "
           << nodes.value("pending", 0) << " pending, " << nodes.value("lost", 0) << " lost)\n"
           << "tokens:     " << s["tokens"].value("active", 0) << " active\n";
+  const json& kube = s.contains("kubernetes") && s["kubernetes"].is_object() ? s["kubernetes"] : json::object();
+  std::string state = text(kube, "state");
+  if (state == "disabled") {
+    ctx.out << "kubernetes: disabled (initialised with --no-k3s)\n";
+    return Status::ok();
+  }
+  ctx.out << "kubernetes: k3s server " << state << " (" << text(kube, "mode") << ", restarts "
+          << kube.value("restarts", 0) << "), API " << text(kube, "api_url") << "\n"
+          << "kubeconfig: " << text(kube, "kubeconfig") << "\n";
+  if (!text(kube, "detail").empty()) ctx.out << "            " << text(kube, "detail") << "\n";
   return Status::ok();
 }
 

@@ -31,6 +31,28 @@ int runFloeCli(int argc, char** argv) {
   std::vector<std::string> advertise;
   auto* init = app.add_subcommand("init", "Create the state database, cluster CA and certificates (idempotent)");
   init->add_option("--advertise", advertise, "Name or IP workers use to reach this head (repeatable)");
+  K3sInitFlags k3sFlags;
+  init->add_flag("--no-k3s", k3sFlags.disabled, "Set up the head without Kubernetes (no k3s server)");
+  init->add_option("--bundle", k3sFlags.bundle, "Airgap bundle directory to install k3s from (checksums verified)");
+  init->add_option("--k3s-binary", k3sFlags.binary, "The k3s to run (default: an installed k3s)");
+  init->add_option("--k3s-config-dir", k3sFlags.configDir, "Where k3s's config.yaml and kubeconfig go")
+      ->capture_default_str();
+  init->add_option("--k3s-data-dir", k3sFlags.dataDir, "k3s's data directory")->capture_default_str();
+  init->add_option("--k3s-port", k3sFlags.apiPort, "Port of the Kubernetes API server")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  init->add_option("--cluster-cidr", k3sFlags.clusterCidr, "Pod network")->capture_default_str();
+  init->add_option("--service-cidr", k3sFlags.serviceCidr, "Service network")->capture_default_str();
+  init->add_option("--node-name", k3sFlags.nodeName, "The head's Kubernetes node name (default: hostname)");
+  std::string sysroot = "/";
+  // Tests read a captured host tree instead of this machine.
+  init->add_option("--sysroot", sysroot, "Read the head's /proc, /sys, /etc under this directory")
+      ->group("")
+      ->capture_default_str();
+
+  bool resetConfirmed = false;
+  auto* reset = app.add_subcommand("reset", "Undo 'floe init': remove k3s and all of this head's state");
+  reset->add_flag("--yes", resetConfirmed, "Confirm: the cluster's CA, nodes and k3s data are deleted");
 
   ServeOptions serve;
   std::string listen = serve.listen, heartbeat = "5s", logLevel = "info";
@@ -52,6 +74,9 @@ int runFloeCli(int argc, char** argv) {
   serveCmd->add_option("--idle-timeout", idleTimeout, "How long a kept-alive connection may wait between requests")
       ->capture_default_str();
   serveCmd->add_option("--log-level", logLevel, "trace, debug, info, warn or error")->capture_default_str();
+  serveCmd->add_option("--sysroot", sysroot, "Read the head's /proc, /sys, /etc under this directory")
+      ->group("")
+      ->capture_default_str();
 
   auto* token = app.add_subcommand("token", "Create, list and revoke join tokens");
   token->require_subcommand(1);
@@ -101,7 +126,8 @@ int runFloeCli(int argc, char** argv) {
 
   CliContext ctx{DataDir(dataDir), server, json, std::cout};
   if (!action) {
-    if (*init) action = [&] { return runInit(ctx, advertise); };
+    if (*init) action = [&] { return runInit(ctx, advertise, k3sFlags, sysroot); };
+    if (*reset) action = [&] { return runReset(ctx, resetConfirmed); };
     if (*serveCmd) {
       action = [&]() -> Status {
         FLOE_RETURN_IF_ERROR(initLogging(logLevel));
@@ -110,6 +136,7 @@ int runFloeCli(int argc, char** argv) {
           return invalidArgument("--heartbeat-interval must be at least 100ms");
         }
         serve.dataDir = ctx.dataDir.root;
+        serve.sysroot = sysroot;
         serve.listen = listen;
         serve.limits.maxConnections = maxConnections;
         for (auto [flag, text, target] : {std::tuple{"--handshake-timeout", &handshakeTimeout, &serve.limits.handshakeTimeout},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bootstrap/k3s_paths.h"
 #include "floe/common/status.h"
 #include "head/data_dir.h"
 #include "head/head_server.h"
@@ -35,7 +36,21 @@ struct EventsFlags {
   std::string kind;
 };
 
-Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise);
+struct K3sInitFlags {
+  bool disabled = false;
+  std::string bundle;
+  std::string binary;
+  std::string configDir = bootstrap::kDefaultK3sConfigDir;
+  std::string dataDir = bootstrap::kDefaultK3sDataDir;
+  int apiPort = bootstrap::kDefaultK3sApiPort;
+  std::string clusterCidr = "10.42.0.0/16";
+  std::string serviceCidr = "10.43.0.0/16";
+  std::string nodeName;
+};
+
+Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,
+               const std::string& sysroot);
+Status runReset(const CliContext& ctx, bool confirmed);
 Status runServe(const ServeOptions& options);
 
 Status runTokenCreate(const CliContext& ctx, const TokenCreateFlags& flags);

@@ -1,11 +1,51 @@
+#include <chrono>
+
+#include "agent/cli/host_facts.h"
+#include "bootstrap/k3s_installation.h"
 #include "cli/commands.h"
+#include "floe/common/files.h"
+#include "floe/http/http_client.h"
 #include "head/head_init.h"
 
 namespace floe::appliance {
+namespace {
 
-Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise) {
+K3sServerOptions k3sOptionsFrom(const K3sInitFlags& flags, const std::string& sysroot) {
+  K3sServerOptions options;
+  options.enabled = !flags.disabled;
+  if (!flags.bundle.empty()) options.bundleDir = flags.bundle;
+  if (!flags.binary.empty()) options.binary = flags.binary;
+  options.paths = {flags.configDir, flags.dataDir};
+  options.apiPort = flags.apiPort;
+  options.clusterCidr = flags.clusterCidr;
+  options.serviceCidr = flags.serviceCidr;
+  if (!flags.nodeName.empty()) options.nodeName = flags.nodeName;
+  if (options.enabled) options.headInventory = agent::hostInventoryJson(agent::collectHostInventory(sysroot));
+  return options;
+}
+
+// A running head supervises k3s and holds the database: reset must not pull them away.
+bool headIsServing(const DataDir& dir) {
+  auto url = readFile(dir.serveUrlFile());
+  if (!url.isOk()) return false;
+  std::string base = *url;
+  while (!base.empty() && (base.back() == '\n' || base.back() == '/')) base.pop_back();
+  http::ClientTlsOptions tls;
+  tls.insecureSkipVerify = true;  // only asks whether something answers; nothing is sent
+  auto client = http::makeCurlHttpClient(tls);
+  http::ClientRequest request;
+  request.url = base + "/healthz";
+  request.timeout = std::chrono::seconds(3);
+  return client->send(request).isOk();
+}
+
+}  // namespace
+
+Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,
+               const std::string& sysroot) {
   SystemClock clock;
-  FLOE_ASSIGN_OR_RETURN(InitReport report, initHead({ctx.dataDir.root, advertise}, clock));
+  InitOptions options{ctx.dataDir.root, advertise, k3sOptionsFrom(k3s, sysroot), ctx.json ? &std::cerr : &ctx.out};
+  FLOE_ASSIGN_OR_RETURN(InitReport report, initHead(options, clock));
   if (ctx.json) {
     ctx.out << nlohmann::json{{"data_dir", ctx.dataDir.root.string()},
                               {"created", report.created},
@@ -36,5 +76,35 @@ Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise)
 }
 
 Status runServe(const ServeOptions& options) { return serveHead(options); }
+
+Status runReset(const CliContext& ctx, bool confirmed) {
+  const DataDir& dir = ctx.dataDir;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir.root, ec)) {
+    ctx.out << "floe: " << dir.root.string() << " does not exist; nothing to reset.\n";
+    return Status::ok();
+  }
+  if (!confirmed) {
+    return failedPrecondition("'floe reset' deletes the cluster CA, every node record and the k3s server's data in " +
+                              dir.root.string() + "; workers must join again afterwards. Run 'floe reset --yes' "
+                              "to do it");
+  }
+  if (headIsServing(dir)) {
+    return failedPrecondition("floe serve is running for " + dir.root.string() +
+                              "; stop it first (systemctl stop floe, or Ctrl-C) and run the reset again");
+  }
+  FLOE_ASSIGN_OR_RETURN(auto k3s, bootstrap::loadInstallation(dir.k3sInstallation()));
+  if (k3s) {
+    auto runner = bootstrap::makeCommandRunner();
+    FLOE_RETURN_IF_ERROR(bootstrap::removeInstallation(*k3s, *runner).withContext("removing k3s"));
+    ctx.out << "Removed the k3s server: " << k3s->paths.configFile().string() << ", "
+            << k3s->paths.kubeconfig().string() << ", " << k3s->paths.dataDir.string()
+            << (k3s->systemd ? " and " + bootstrap::k3sUnitName(k3s->role) : std::string()) << ".\n";
+  }
+  std::filesystem::remove_all(dir.root, ec);
+  if (ec) return ioError("removing " + dir.root.string() + ": " + ec.message());
+  ctx.out << "Removed " << dir.root.string() << ". Run 'floe init' to start a new cluster.\n";
+  return Status::ok();
+}
 
 }  // namespace floe::appliance

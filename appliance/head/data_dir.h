@@ -20,6 +20,10 @@ struct DataDir {
   std::filesystem::path adminKey() const { return pkiDir() / "admin.key"; }
   // Written by a running `floe serve`: the URL the CLI talks to.
   std::filesystem::path serveUrlFile() const { return root / "serve.url"; }
+  // What `floe init` set up for k3s (bootstrap/k3s_installation.h); holds its tokens.
+  std::filesystem::path k3sInstallation() const { return root / "k3s.json"; }
+  // A supervised k3s server's output.
+  std::filesystem::path k3sLog() const { return root / "logs" / "k3s.log"; }
 };
 
 inline constexpr const char* kDefaultDataDir = "/var/lib/floe";

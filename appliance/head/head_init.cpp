@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "floe/common/files.h"
 #include "floe/pki/certificate_authority.h"
@@ -147,6 +148,12 @@ Result<InitReport> initHead(const InitOptions& options, const Clock& clock) {
     FLOE_RETURN_IF_ERROR(writeKeyPair(dir.adminCert(), cert, dir.adminKey(), key));
     report.created.push_back("admin client certificate " + dir.adminCert().string());
   }
+
+  auto runner = bootstrap::makeCommandRunner();
+  std::ostringstream discard;
+  FLOE_ASSIGN_OR_RETURN(auto k3sDone, setupK3sServer(options.k3s, dir, report.advertised, *runner,
+                                                     options.progress ? *options.progress : discard));
+  report.created.insert(report.created.end(), k3sDone.begin(), k3sDone.end());
   return report;
 }
 

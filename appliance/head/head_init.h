@@ -1,10 +1,13 @@
-// `floe init`: the database, the cluster CA, the head's server certificate and the
-// admin client certificate. Safe to run again: it only creates what is missing.
+// `floe init`: the database, the cluster CA, the head's server certificate, the
+// admin client certificate and the k3s server (cluster/k3s_server.h). Safe to run
+// again: it only creates what is missing.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "cluster/k3s_server.h"
 #include "floe/common/clock.h"
 #include "floe/common/status.h"
 #include "head/data_dir.h"
@@ -16,6 +19,8 @@ struct InitOptions {
   // Names and IPs workers use to reach this head; the first is used in join commands.
   // Empty: the machine's hostname.
   std::vector<std::string> advertise;
+  K3sServerOptions k3s;
+  std::ostream* progress = nullptr;  // where waiting for k3s shows its progress
 };
 
 struct InitReport {

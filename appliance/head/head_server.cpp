@@ -9,7 +9,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <thread>
 
+#include "agent/cli/host_facts.h"
 #include "api/head_api.h"
+#include "bootstrap/k3s_installation.h"
+#include "cluster/head_cluster.h"
 #include "floe/common/files.h"
 #include "floe/pki/certificate_authority.h"
 #include "head/data_dir.h"
@@ -84,7 +87,7 @@ Status serveHead(const ServeOptions& options) {
   NodeRegistry nodes(*store, clock, ca);
   Metrics metrics;
   JoinRateLimiter joinLimiter(clock, options.joinFailuresPerMinute);
-  HeadInfo info{FLOE_VERSION, "", caPem, caSha256, options.heartbeatInterval, clock.nowUnixMillis()};
+  HeadInfo info{FLOE_VERSION, "", caPem, caSha256, options.heartbeatInterval, clock.nowUnixMillis(), "", ""};
 
   asio::io_context io(static_cast<int>(options.threads));
   // The API is built before the server so the handler can refer to it; the URL is
@@ -95,7 +98,16 @@ Status serveHead(const ServeOptions& options) {
       [&api](const http::Request& request) { return api->handle(request); });
   if (!server.isOk()) return server.status();
   info.serverUrl = "https://" + hostForUrl(advertised.front()) + ":" + std::to_string((*server)->port());
-  api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info});
+  // k3s comes up while the API already serves: joins do not need it to be ready.
+  std::unique_ptr<HeadCluster> cluster;
+  FLOE_ASSIGN_OR_RETURN(auto k3s, bootstrap::loadInstallation(dir.k3sInstallation()));
+  if (k3s) {
+    auto headInventory = agent::hostInventoryJson(agent::collectHostInventory(options.sysroot));
+    FLOE_ASSIGN_OR_RETURN(cluster, HeadCluster::start(*k3s, dir, std::move(headInventory), nodes, clock));
+    info.k3sServerUrl = k3s->serverUrl;
+    info.k3sAgentToken = k3s->agentToken;
+  }
+  api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get()});
 
   std::string listenHost = options.listen.substr(0, options.listen.rfind(':'));
   if (listenHost == "0.0.0.0" || listenHost == "[::]") listenHost = "127.0.0.1";
@@ -140,6 +152,7 @@ Status serveHead(const ServeOptions& options) {
   io.run();
   for (auto& worker : workers) worker.join();
 
+  if (cluster) cluster->stop();
   std::error_code ignored;
   std::filesystem::remove(dir.serveUrlFile(), ignored);
   spdlog::info("head stopped");

@@ -16,8 +16,8 @@ constexpr size_t kMaxNodeNameLength = 63;
 constexpr std::string_view kNodeOrganization = "floe-node";
 constexpr std::string_view kSummaryColumns =
     "SELECT id, name, machine_id, state, labels, address, token_id, joined_at, last_seen_at, "
-    "cert_sha256, cert_expires_at, status";
-constexpr std::string_view kDetailColumns = ", inventory, inventory_hash, preflight, load, k3s";
+    "cert_sha256, cert_expires_at, status, inventory_hash";
+constexpr std::string_view kDetailColumns = ", inventory, preflight, load, k3s";
 
 nlohmann::json parseStoredJson(const std::optional<std::string>& text) {
   if (!text) return nullptr;
@@ -44,9 +44,9 @@ Result<NodeRecord> readNode(const sqlite::Statement& row, bool withDetail) {
   node.certSha256 = row.columnText(9);
   node.certExpiresAtMillis = row.columnInt(10);
   node.status = row.columnText(11);
+  node.inventoryHash = row.columnText(12);
   if (withDetail) {
-    node.inventory = parseStoredJson(row.columnOptionalText(12));
-    node.inventoryHash = row.columnText(13);
+    node.inventory = parseStoredJson(row.columnOptionalText(13));
     node.preflight = parseStoredJson(row.columnOptionalText(14));
     node.load = parseStoredJson(row.columnOptionalText(15));
     node.k3s = parseStoredJson(row.columnOptionalText(16));

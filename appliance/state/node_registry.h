@@ -40,9 +40,9 @@ struct NodeRecord {
   std::string certSha256;
   int64_t certExpiresAtMillis = 0;
   std::string status;  // ok | degraded | unknown
+  std::string inventoryHash;  // "" when never sent; changes whenever the inventory does
   // Detail, filled by get() only.
   nlohmann::json inventory;  // null when never sent
-  std::string inventoryHash;
   nlohmann::json preflight = nlohmann::json::array();
   nlohmann::json load;
   nlohmann::json k3s;

@@ -530,7 +530,7 @@ class Head:
         self._ssl: ssl.SSLContext | None = None
 
     def start(self) -> None:
-        res = run_command([str(self.floe_bin), "init", "--data-dir", str(self.data_dir), "--advertise", "127.0.0.1"])
+        res = run_command([str(self.floe_bin), "init", "--data-dir", str(self.data_dir), "--advertise", "127.0.0.1", "--no-k3s"])
         if res.returncode != 0:
             raise BenchError(f"floe init failed (exit {res.returncode}): {res.stderr.strip()[-500:]}")
         self.started = self.resources.start(

@@ -67,7 +67,7 @@ class Failure(Exception):
 
 
 def start_head(floe: pathlib.Path, data: pathlib.Path, args, log) -> tuple[subprocess.Popen, str]:
-    subprocess.run([str(floe), "init", "--data-dir", str(data), "--advertise", "127.0.0.1"],
+    subprocess.run([str(floe), "init", "--data-dir", str(data), "--advertise", "127.0.0.1", "--no-k3s"],
                    check=True, stdout=subprocess.DEVNULL, stderr=log)
     head = subprocess.Popen(
         [str(floe), "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",

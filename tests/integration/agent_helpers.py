@@ -167,7 +167,7 @@ class Agent:
     """One simulated machine: a sysroot, a state dir, and (while running) `floe-agent run`."""
 
     def __init__(self, agent_bin: Path, work_dir: Path, sysroot: Path, *, cmd_prefix: Iterable[str] = (),
-                 name: str = "agent"):
+                 name: str = "agent", env: dict | None = None):
         self.agent_bin = Path(agent_bin)
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +180,7 @@ class Agent:
         self._log_file = None
         self.outputs: list[str] = []  # stdout+stderr of every one-shot command, for leak checks
         self._ignored: dict[str, str] | None = None
+        self.extra_env = dict(env or {})  # for every command and the service
 
     # -- one-shot commands
     def argv(self, *args: str) -> list[str]:
@@ -190,6 +191,7 @@ class Agent:
         full_env = dict(os.environ)
         for var in ("FLOE_JOIN_TOKEN", "FLOE_AGENT_STATE_DIR"):
             full_env.pop(var, None)
+        full_env.update(self.extra_env)
         if env:
             full_env.update(env)
         started = time.monotonic()
@@ -251,6 +253,7 @@ class Agent:
         self._log_file.flush()
         env = dict(os.environ)
         env.pop("FLOE_JOIN_TOKEN", None)
+        env.update(self.extra_env)
         self.proc = subprocess.Popen(self.argv("run", *extra), stdin=subprocess.DEVNULL, stdout=self._log_file,
                                      stderr=self._log_file, cwd=self.work_dir, env=env)
         if self not in LIVE_AGENTS:

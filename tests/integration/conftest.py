@@ -159,7 +159,9 @@ class Head:
 
     # -- lifecycle
     def init(self, *extra: str) -> subprocess.CompletedProcess:
-        args = ["init", "--data-dir", str(self.data_dir)]
+        # The integration tier tests the head without Kubernetes; the cluster tier
+        # (tests/cluster/) runs init with k3s (the stand-in).
+        args = ["init", "--data-dir", str(self.data_dir), "--no-k3s"]
         for name in self.advertise:
             args += ["--advertise", name]
         return self._run([*self.cmd_prefix, str(self.floe_bin), *args, *extra])

@@ -292,7 +292,7 @@ INSTALLED_FLOE=1
 check "apt-get install ./floe_*.deb (no systemd here: scripts must cope)" install_deb "$DEB_FLOE"
 check "/usr/bin/floe runs" floe version
 check "postinst created $STATE with mode 0700" sh -c "test \"\$(stat -c %a $STATE)\" = 700"
-check "floe init --data-dir $STATE --advertise 127.0.0.1" floe init --data-dir "$STATE" --advertise 127.0.0.1
+check "floe init --data-dir $STATE --advertise 127.0.0.1 --no-k3s" floe init --data-dir "$STATE" --advertise 127.0.0.1 --no-k3s
 # A local change to the conffile: a free port (other heads may hold 9443 on a shared
 # machine); it must survive the upgrade.
 echo 'FLOE_SERVE_ARGS="--listen 127.0.0.1:0"' >>/etc/floe/floe.env

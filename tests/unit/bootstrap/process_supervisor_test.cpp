@@ -117,3 +117,76 @@ TEST_CASE("ProcessSupervisor: a missing program is an error at start", "[bootstr
 
 }  // namespace
 }  // namespace floe::bootstrap
+
+namespace floe::bootstrap {
+namespace {
+
+// floe-agent blocks SIGTERM in every thread (it sigwaits for it); the mask is inherited
+// by threads, fork and exec, so the child must reset it or it could not be stopped.
+TEST_CASE("ProcessSupervisor: a child started from a thread blocking SIGTERM still stops at once",
+          "[bootstrap][supervisor]") {
+  testing::TempDir dir;
+  sigset_t term, previous;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &previous);
+  SystemClock clock;
+  auto command = fastCommand(dir, script(dir, "s.sh", "echo up; exec sleep 60\n"));
+  ProcessSupervisor supervisor(command, nullptr, clock);
+  REQUIRE(supervisor.start().isOk());
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  REQUIRE(eventually([&] { return logText(command.logFile) == "up\n"; }));
+  auto before = std::chrono::steady_clock::now();
+  supervisor.stop();
+  CHECK(std::chrono::steady_clock::now() - before < 2s);  // not the 5 s SIGKILL fallback
+}
+
+}  // namespace
+}  // namespace floe::bootstrap
+
+namespace floe::bootstrap {
+namespace {
+
+// The systemd notify protocol, as k3s speaks it: a datagram "READY=1" to $NOTIFY_SOCKET
+// ('@' = abstract socket). python3 plays the child.
+TEST_CASE("ProcessSupervisor: a child that notifies READY=1 is running at once", "[bootstrap][supervisor]") {
+  testing::TempDir dir;
+  auto program = script(dir, "notify.sh",
+                        "exec python3 -c 'import os, socket, time; a = os.environ[\"NOTIFY_SOCKET\"]; "
+                        "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"READY=1\\n\", "
+                        "\"\\0\" + a[1:]); time.sleep(60)'\n");
+  auto command = fastCommand(dir, program);
+  command.healthyAfter = std::chrono::seconds(60);  // so only the notification can make it ready
+  command.notifyReadiness = true;
+  SystemClock clock;
+  ProcessSupervisor supervisor(command, nullptr, clock);
+  REQUIRE(supervisor.start().isOk());
+  CHECK(eventually([&] { return supervisor.status().state == ServiceState::kRunning; }, 10s));
+}
+
+}  // namespace
+}  // namespace floe::bootstrap
+
+namespace floe::bootstrap {
+namespace {
+
+TEST_CASE("ProcessSupervisor: READY=1 from the child's own children does not count", "[bootstrap][supervisor]") {
+  testing::TempDir dir;
+  // A grandchild (like etcd under k3s) notifies; the child itself never does.
+  auto program = script(dir, "grandchild.sh",
+                        "python3 -c 'import os, socket; a = os.environ[\"NOTIFY_SOCKET\"]; "
+                        "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"READY=1\\n\", "
+                        "\"\\0\" + a[1:])'\necho sent\nexec sleep 60\n");
+  auto command = fastCommand(dir, program);
+  command.healthyAfter = std::chrono::seconds(60);
+  command.notifyReadiness = true;
+  SystemClock clock;
+  ProcessSupervisor supervisor(command, nullptr, clock);
+  REQUIRE(supervisor.start().isOk());
+  REQUIRE(eventually([&] { return logText(command.logFile) == "sent\n"; }));
+  std::this_thread::sleep_for(500ms);
+  CHECK(supervisor.status().state == ServiceState::kStarting);
+}
+
+}  // namespace
+}  // namespace floe::bootstrap

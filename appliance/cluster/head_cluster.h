@@ -1,0 +1,52 @@
+// The head's Kubernetes side while `floe serve` runs: the k3s server (started and
+// supervised here unless systemd runs it) and the node controller. The API reads its
+// state through ClusterView.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bootstrap/command_runner.h"
+#include "bootstrap/k3s_installation.h"
+#include "bootstrap/k3s_service.h"
+#include "cluster/node_controller.h"
+#include "head/data_dir.h"
+#include "state/node_registry.h"
+
+namespace floe::appliance {
+
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+  // The k3s server's state for `floe status`: state, mode, restarts, detail, api_url.
+  virtual nlohmann::json serverStatus() = 0;
+  // A floe node's Kubernetes Node: {"ready": "True"|"False"|"Unknown"|"", "registered": bool},
+  // or {"ready": null} while the head has no view of the API yet.
+  virtual nlohmann::json nodeStatus(const std::string& nodeName) = 0;
+};
+
+class HeadCluster final : public ClusterView {
+ public:
+  // Starts a supervised k3s server (or reports on the systemd unit) and the node controller.
+  static Result<std::unique_ptr<HeadCluster>> start(const bootstrap::K3sInstallation& installation,
+                                                    const DataDir& dir, nlohmann::json headInventory,
+                                                    NodeRegistry& registry, const Clock& clock);
+  ~HeadCluster() override;
+  void stop();
+
+  nlohmann::json serverStatus() override;
+  nlohmann::json nodeStatus(const std::string& nodeName) override;
+
+ private:
+  HeadCluster(bootstrap::K3sInstallation installation, std::unique_ptr<bootstrap::CommandRunner> runner)
+      : installation_(std::move(installation)), runner_(std::move(runner)) {}
+
+  bootstrap::K3sInstallation installation_;
+  std::unique_ptr<bootstrap::CommandRunner> runner_;
+  std::unique_ptr<bootstrap::K3sService> service_;
+  std::unique_ptr<NodeController> controller_;
+};
+
+}  // namespace floe::appliance

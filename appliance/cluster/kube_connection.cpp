@@ -1,0 +1,26 @@
+#include "cluster/kube_connection.h"
+
+#include "floe/k8s/curl_transport.h"
+#include "floe/k8s/kubeconfig.h"
+
+namespace floe::appliance {
+
+Result<std::shared_ptr<k8s::KubeClient>> connectToKube(const std::filesystem::path& kubeconfig,
+                                                        k8s::RetryPolicy retry) {
+  FLOE_ASSIGN_OR_RETURN(auto config, k8s::loadKubeConfig(kubeconfig));
+  return std::make_shared<k8s::KubeClient>(k8s::makeCurlTransport(config), retry);
+}
+
+bool kubeApiReady(const std::filesystem::path& kubeconfig) {
+  std::error_code ec;
+  if (!std::filesystem::exists(kubeconfig, ec)) return false;
+  k8s::RetryPolicy once;
+  once.maxAttempts = 1;
+  auto client = connectToKube(kubeconfig, once);
+  if (!client.isOk()) return false;
+  // The default namespace exists once the API server has started its bootstrap
+  // controllers against a working etcd: a JSON answer a plain-text /readyz is not.
+  return (*client)->get(k8s::resources::kNamespaces, "", "default").isOk();
+}
+
+}  // namespace floe::appliance
