@@ -74,6 +74,7 @@ class SignalStopper {
 // repeated join (idempotent) retries it.
 Status configureK3sAfterJoin(const AgentCliContext& ctx, const JoinedIdentity& identity, const JoinRequest& request,
                              const K3sAgentOptions& options) {
+  FLOE_RETURN_IF_ERROR(saveK3sAgentOptions(ctx.stateDir, options));
   auto runner = bootstrap::makeCommandRunner();
   auto setup = configureK3sAgent(identity, request.inventory, request.labels, options, ctx.stateDir, *runner);
   if (!setup.isOk()) {
@@ -81,7 +82,9 @@ Status configureK3sAfterJoin(const AgentCliContext& ctx, const JoinedIdentity& i
                                       "this and run the same join command again");
   }
   if (ctx.json) return Status::ok();
-  if (!setup->configured) {
+  if (!setup->configured && identity.state == "pending" && options.enabled) {
+    ctx.out << "k3s agent: set up by 'floe-agent run' once the node is approved.\n";
+  } else if (!setup->configured) {
     ctx.out << "k3s agent: not set up (" << setup->why << ").\n";
   } else if (setup->installation.systemd) {
     ctx.out << "k3s agent: started as " << bootstrap::k3sUnitName(bootstrap::K3sRole::kAgent) << " ("
@@ -165,13 +168,35 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
     // Under systemd the unit runs on its own; here it only reports on it.
     if (!k3s->systemd) FLOE_RETURN_IF_ERROR(k3sService->start().withContext("starting the k3s agent"));
   }
+  // A node approved after a pending join: set up and start its k3s agent now.
+  auto onK3sOffered = [&](const nlohmann::json& offered) {
+    if (k3sService) return;
+    auto options = loadK3sAgentOptions(stateDir);
+    if (!options.isOk() || !options->enabled) return;
+    JoinedIdentity withK3s = identity;
+    withK3s.k3s = offered;
+    auto setup = configureK3sAgent(withK3s, hostInventoryJson(collectHostInventory(sysroot)), {}, *options, stateDir,
+                                   *runner);
+    if (!setup.isOk() || !setup->configured) {
+      spdlog::error("cannot set up the k3s agent offered by the head error=\"{}\"",
+                    setup.isOk() ? setup->why : setup.status().message());
+      return;
+    }
+    k3sService = bootstrap::makeK3sService(setup->installation, k3sAgentLogFile(stateDir), nullptr, *runner, clock);
+    if (!setup->installation.systemd) {
+      if (auto started = k3sService->start(); !started.isOk()) {
+        spdlog::error("cannot start the k3s agent error=\"{}\"", started.message());
+      }
+    }
+  };
   HeartbeatDependencies deps{[&stateDir] { return nodeClient(stateDir); }, clock, stop,
                              [sysroot] { return hostInventoryJson(collectHostInventory(sysroot)); },
                              [&load] { return load.sample(); },
                              [&k3sService] {
                                return k3sService ? k3sService->status().toJson()
                                                  : nlohmann::json{{"state", "not-installed"}};
-                             }};
+                             },
+                             onK3sOffered};
   HeartbeatSettings settings;
   settings.inventoryRefresh = inventoryRefresh;
   Status result = runHeartbeatLoop(identity, ctx.stateDir, deps, settings);

@@ -5,6 +5,7 @@
 #include "bootstrap/k3s_config.h"
 #include "bootstrap/k3s_locator.h"
 #include "floe/cluster/node_labels.h"
+#include "floe/common/files.h"
 
 namespace floe::agent {
 
@@ -59,6 +60,33 @@ Result<K3sAgentSetup> configureK3sAgent(const JoinedIdentity& identity, const nl
   setup.configured = true;
   setup.binarySource = binary->source;
   return setup;
+}
+
+Status saveK3sAgentOptions(const AgentStateDir& stateDir, const K3sAgentOptions& options) {
+  nlohmann::json out = {{"enabled", options.enabled},
+                        {"binary", options.binary ? options.binary->string() : ""},
+                        {"install_dir", options.installDir.string()},
+                        {"config_dir", options.paths.configDir.string()},
+                        {"data_dir", options.paths.dataDir.string()}};
+  if (options.systemd) out["systemd"] = *options.systemd;
+  return writeFileAtomically(k3sOptionsFile(stateDir), out.dump(2) + "\n",
+                             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+Result<K3sAgentOptions> loadK3sAgentOptions(const AgentStateDir& stateDir) {
+  K3sAgentOptions options;
+  std::error_code ec;
+  if (!std::filesystem::exists(k3sOptionsFile(stateDir), ec)) return options;
+  FLOE_ASSIGN_OR_RETURN(std::string text, readFile(k3sOptionsFile(stateDir)));
+  auto in = nlohmann::json::parse(text, nullptr, false);
+  if (!in.is_object()) return failedPrecondition(k3sOptionsFile(stateDir).string() + " is corrupt; join again");
+  options.enabled = in.value("enabled", true);
+  if (!in.value("binary", "").empty()) options.binary = in.value("binary", "");
+  options.installDir = in.value("install_dir", options.installDir.string());
+  options.paths = {in.value("config_dir", options.paths.configDir.string()),
+                   in.value("data_dir", options.paths.dataDir.string())};
+  if (in.contains("systemd") && in["systemd"].is_boolean()) options.systemd = in["systemd"].get<bool>();
+  return options;
 }
 
 Status removeK3sAgent(const AgentStateDir& stateDir, bootstrap::CommandRunner& runner) {

@@ -28,6 +28,14 @@ struct K3sAgentOptions {
 inline std::filesystem::path k3sInstallationFile(const AgentStateDir& stateDir) {
   return stateDir.root() / "k3s.json";
 }
+// The --k3s-* choices of the last join, kept for a node that joined pending: it sets up
+// its k3s agent when the head offers the parameters after approval.
+inline std::filesystem::path k3sOptionsFile(const AgentStateDir& stateDir) {
+  return stateDir.root() / "k3s-options.json";
+}
+Status saveK3sAgentOptions(const AgentStateDir& stateDir, const K3sAgentOptions& options);
+Result<K3sAgentOptions> loadK3sAgentOptions(const AgentStateDir& stateDir);
+
 inline std::filesystem::path k3sAgentLogFile(const AgentStateDir& stateDir) {
   return stateDir.root() / "logs" / "k3s-agent.log";
 }

@@ -87,6 +87,10 @@ Status runHeartbeatLoop(const JoinedIdentity& joined, const AgentStateDir& state
       connected = true;
       lastState = state;
       sendInventory = answer.is_object() && answer.value("send_inventory", false);
+      if (deps.onK3sOffered && answer.is_object() && answer.contains("k3s") && answer["k3s"].is_object() &&
+          !answer["k3s"].value("server_url", "").empty()) {
+        deps.onK3sOffered(answer["k3s"]);
+      }
       if (answer.is_object() && answer.contains("heartbeat_interval_seconds") &&
           answer["heartbeat_interval_seconds"].is_number()) {
         double seconds = answer["heartbeat_interval_seconds"].get<double>();

@@ -26,6 +26,9 @@ struct HeartbeatDependencies {
   std::function<nlohmann::json()> collectInventory;
   std::function<nlohmann::json()> collectLoad;
   std::function<nlohmann::json()> collectK3sState;
+  // Called with the reply's `k3s` ({server_url, token}) when the head offers it: a node
+  // that joined pending gets its k3s parameters this way once an admin approves it.
+  std::function<void(const nlohmann::json& k3s)> onK3sOffered;
 };
 
 struct HeartbeatSettings {

@@ -165,12 +165,18 @@ http::Response heartbeat(ApiContext& ctx, const http::Request& request) {
   }
   auto outcome = ctx.nodes.heartbeat(urlId, request.peer.certificateSha256, report);
   if (!outcome.isOk()) return errorResponse(outcome.status());
-  return http::Response::json(
-      200, {{"node_id", urlId},
-            {"state", outcome->state},
-            {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)},
-            {"send_inventory", outcome->sendInventory},
-            {"instructions", nlohmann::json::array()}});
+  nlohmann::json reply = {{"node_id", urlId},
+                          {"state", outcome->state},
+                          {"heartbeat_interval_seconds", secondsJson(ctx.info.heartbeatInterval)},
+                          {"send_inventory", outcome->sendInventory},
+                          {"instructions", nlohmann::json::array()}};
+  // A node that joined pending got no k3s parameters; once approved, it gets them here,
+  // over the same mutual-TLS channel, until it reports a k3s agent set up.
+  bool k3sMissing = report.k3s.is_object() && report.k3s.value("state", "") == "not-installed";
+  if (outcome->state == "ready" && k3sMissing && !ctx.info.k3sServerUrl.empty()) {
+    reply["k3s"] = {{"server_url", ctx.info.k3sServerUrl}, {"token", ctx.info.k3sAgentToken}};
+  }
+  return http::Response::json(200, reply);
 }
 
 }  // namespace floe::appliance::handlers

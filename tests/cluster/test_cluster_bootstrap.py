@@ -4,7 +4,7 @@ node controller labels every Kubernetes Node from its hardware.
     switch ns: bridge ── head ns     10.213.X.1   floe serve :9443, k3s server :6443
                      ├── worker1 ns  10.213.X.11  two-socket-server sysroot
                      ├── worker2 ns  10.213.X.12  gpu-server sysroot
-                     └── worker3 ns  10.213.X.13  this-machine sysroot
+                     └── worker3 ns  10.213.X.13  this-machine sysroot, joins pending
 
 Everything on the path is the real code — `floe init` renders the k3s config and `floe serve`
 supervises the k3s server, `floe-agent join` receives the k3s URL and agent token over the
@@ -194,6 +194,9 @@ def stack(binaries, tmp_path_factory):
         print(f"\nk3s server (stand-in) ready {time.monotonic() - started:.1f}s after floe serve started")
 
         argv, token = create_join_command(head)
+        # worker3 joins with a token that needs approval: it gets its k3s parameters only
+        # once approved, in a heartbeat reply.
+        _, pending_token = create_join_command(head, "--pending")
         for role, fixture, _ in WORKERS:
             sysroot = make_sysroot(work / role / "sysroot", fixture, machine_id=new_machine_id(), hostname=role)
             # The stand-in k3s agent reads the machine's capacity where a kubelet would.
@@ -203,12 +206,17 @@ def stack(binaries, tmp_path_factory):
             k3s_flags = ["--k3s-binary", str(STANDIN), "--k3s-config-dir", str(work / role / "k3s-etc"),
                          "--k3s-data-dir", str(work / role / "k3s-data")]
             extra = ["--ignore-check", "kernel-modules"] if fixture == "gpu-server" else []
-            res = agent.join(argv[2], token, *extra, *k3s_flags)
+            pending = role == "worker3"
+            res = agent.join(argv[2], pending_token if pending else token, *extra, *k3s_flags)
             assert res.returncode == 0, f"{role} join -> {res.returncode}\n{res.stdout}\n{res.stderr}"
-            assert "'floe-agent run' starts and supervises it" in res.stdout, res.stdout
+            expected = "once the node is approved" if pending else "'floe-agent run' starts and supervises it"
+            assert expected in res.stdout, res.stdout
         agents_started = time.monotonic()
         for agent in agents.values():
             agent.start("--inventory-refresh", "2s")
+        wait_until(lambda: agents["worker3"].run_status(), 15, "worker3's agent to reach the head")
+        assert head.cli_json("nodes", "show", agents["worker3"].node_id)["state"] == "pending"
+        head.cli_json("nodes", "approve", agents["worker3"].node_id)
         yield lab, head, agents, agents_started
     finally:
         for agent in agents.values():
