@@ -325,3 +325,19 @@ def test_leave_removes_the_node(stack):
     wait_until(lambda: "worker1" not in head.nodes(), 20, "the Kubernetes node of the agent that left to go")
     assert node_id not in {n["id"] for n in head.cli_json("nodes", "list")["nodes"]}
     assert {"floe-head", "worker2", "worker3"} <= set(head.nodes())
+
+
+def test_reset_undoes_init(stack):
+    lab, head, agents, _ = stack
+    refused = head.run_cli("reset", "--yes")
+    assert refused.returncode != 0 and "floe serve is running" in refused.stderr, refused.stderr
+    head.stop()
+    unconfirmed = head.run_cli("reset")
+    assert unconfirmed.returncode != 0 and "--yes" in unconfirmed.stderr, unconfirmed.stderr
+    assert head.data_dir.exists() and (head.k3s_etc / "config.yaml").exists()
+
+    res = head.run_cli("reset", "--yes")
+    assert res.returncode == 0, f"reset -> {res.returncode}\n{res.stdout}\n{res.stderr}"
+    for gone in (head.data_dir, head.k3s_etc / "config.yaml", head.k3s_etc / "k3s.yaml", head.k3s_data):
+        assert not gone.exists(), f"{gone} survived floe reset"
+    assert STANDIN.exists()  # --k3s-binary: the user's own k3s is never removed
