@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 
+from standin_helpers import processes_mentioning
 from conftest import SCRIPT, kubectl, run
 
 EXPECTED_MINOR = "v1.33."
@@ -64,21 +65,6 @@ DEPLOYMENT = {
         },
     },
 }
-
-
-def processes_mentioning(path):
-    """PIDs whose command line contains path (every component's flags name its DIR)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == os.getpid():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(path) in cmdline:
-            found.append((int(proc.name), cmdline.strip()))
-    return found
 
 
 def apply(settings, manifest):

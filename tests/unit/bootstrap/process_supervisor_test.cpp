@@ -141,45 +141,37 @@ TEST_CASE("ProcessSupervisor: a child started from a thread blocking SIGTERM sti
   CHECK(std::chrono::steady_clock::now() - before < 2s);  // not the 5 s SIGKILL fallback
 }
 
-}  // namespace
-}  // namespace floe::bootstrap
-
-namespace floe::bootstrap {
-namespace {
 
 // The systemd notify protocol, as k3s speaks it: a datagram "READY=1" to $NOTIFY_SOCKET
-// ('@' = abstract socket). python3 plays the child.
+// ('@' = abstract socket). python3 plays the notifier; `then` is what it runs next.
+std::string notifyReady(const std::string& then) {
+  return "python3 -c 'import os, socket, time; a = os.environ[\"NOTIFY_SOCKET\"]; "
+         "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"READY=1\\n\", \"\\0\" + a[1:]); " +
+         then + "'\n";
+}
+
+// Readiness can only come from the notification: healthyAfter is out of reach.
+SupervisedCommand notifyingCommand(const testing::TempDir& dir, const fs::path& program) {
+  auto command = fastCommand(dir, program);
+  command.healthyAfter = std::chrono::seconds(60);
+  command.notifyReadiness = true;
+  return command;
+}
+
 TEST_CASE("ProcessSupervisor: a child that notifies READY=1 is running at once", "[bootstrap][supervisor]") {
   testing::TempDir dir;
-  auto program = script(dir, "notify.sh",
-                        "exec python3 -c 'import os, socket, time; a = os.environ[\"NOTIFY_SOCKET\"]; "
-                        "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"READY=1\\n\", "
-                        "\"\\0\" + a[1:]); time.sleep(60)'\n");
-  auto command = fastCommand(dir, program);
-  command.healthyAfter = std::chrono::seconds(60);  // so only the notification can make it ready
-  command.notifyReadiness = true;
+  auto program = script(dir, "notify.sh", "exec " + notifyReady("time.sleep(60)"));
   SystemClock clock;
-  ProcessSupervisor supervisor(command, nullptr, clock);
+  ProcessSupervisor supervisor(notifyingCommand(dir, program), nullptr, clock);
   REQUIRE(supervisor.start().isOk());
   CHECK(eventually([&] { return supervisor.status().state == ServiceState::kRunning; }, 10s));
 }
 
-}  // namespace
-}  // namespace floe::bootstrap
-
-namespace floe::bootstrap {
-namespace {
-
 TEST_CASE("ProcessSupervisor: READY=1 from the child's own children does not count", "[bootstrap][supervisor]") {
   testing::TempDir dir;
   // A grandchild (like etcd under k3s) notifies; the child itself never does.
-  auto program = script(dir, "grandchild.sh",
-                        "python3 -c 'import os, socket; a = os.environ[\"NOTIFY_SOCKET\"]; "
-                        "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"READY=1\\n\", "
-                        "\"\\0\" + a[1:])'\necho sent\nexec sleep 60\n");
-  auto command = fastCommand(dir, program);
-  command.healthyAfter = std::chrono::seconds(60);
-  command.notifyReadiness = true;
+  auto program = script(dir, "grandchild.sh", notifyReady("None") + "echo sent\nexec sleep 60\n");
+  auto command = notifyingCommand(dir, program);
   SystemClock clock;
   ProcessSupervisor supervisor(command, nullptr, clock);
   REQUIRE(supervisor.start().isOk());
