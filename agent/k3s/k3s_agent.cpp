@@ -91,10 +91,13 @@ Result<K3sAgentOptions> loadK3sAgentOptions(const AgentStateDir& stateDir) {
 
 Status removeK3sAgent(const AgentStateDir& stateDir, bootstrap::CommandRunner& runner) {
   FLOE_ASSIGN_OR_RETURN(auto installation, bootstrap::loadInstallation(k3sInstallationFile(stateDir)));
-  if (!installation) return Status::ok();
-  FLOE_RETURN_IF_ERROR(bootstrap::removeInstallation(*installation, runner).withContext("removing the k3s agent"));
+  if (installation) {
+    FLOE_RETURN_IF_ERROR(bootstrap::removeInstallation(*installation, runner).withContext("removing the k3s agent"));
+  }
   std::error_code ec;
   std::filesystem::remove(k3sInstallationFile(stateDir), ec);
+  std::filesystem::remove(k3sOptionsFile(stateDir), ec);
+  std::filesystem::remove_all(k3sAgentLogFile(stateDir).parent_path(), ec);
   return Status::ok();
 }
 

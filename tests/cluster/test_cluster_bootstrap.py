@@ -322,6 +322,8 @@ def test_leave_removes_the_node(stack):
     assert agent.proc.wait(timeout=10) is not None  # leave stopped `floe-agent run`, and its k3s agent
     assert not (agent.work_dir / "k3s-etc" / "config.yaml").exists()
     assert not (agent.work_dir / "k3s-data").exists()
+    left = [p.name for p in agent.state_dir.iterdir()] if agent.state_dir.exists() else []
+    assert left == [], f"files left in the state dir after leave: {left}"
     wait_until(lambda: "worker1" not in head.nodes(), 20, "the Kubernetes node of the agent that left to go")
     assert node_id not in {n["id"] for n in head.cli_json("nodes", "list")["nodes"]}
     assert {"floe-head", "worker2", "worker3"} <= set(head.nodes())
