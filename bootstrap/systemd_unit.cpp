@@ -43,6 +43,13 @@ std::string renderK3sUnit(K3sRole role, const fs::path& binary, const fs::path& 
          "WantedBy=multi-user.target\n";
 }
 
+Result<std::optional<bool>> parseK3sServiceMode(std::string_view mode) {
+  if (mode == "auto") return std::optional<bool>();
+  if (mode == "systemd") return std::optional<bool>(true);
+  if (mode == "supervised") return std::optional<bool>(false);
+  return invalidArgument("--k3s-service must be auto, systemd or supervised, not '" + std::string(mode) + "'");
+}
+
 bool systemdIsPid1(const fs::path& runDir) {
   std::error_code ec;
   return fs::is_directory(runDir, ec);

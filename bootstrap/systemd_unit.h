@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <string>
 
 #include "bootstrap/command_runner.h"
@@ -20,6 +22,10 @@ std::string renderK3sUnit(K3sRole role, const std::filesystem::path& binary, con
 
 // True when systemd manages this machine (the test sd_booted() uses).
 bool systemdIsPid1(const std::filesystem::path& runDir = "/run/systemd/system");
+
+// --k3s-service: "auto" (nullopt: a systemd unit where systemd is PID 1), "systemd" or
+// "supervised" (floe runs k3s as its child, e.g. for several simulated nodes on one host).
+Result<std::optional<bool>> parseK3sServiceMode(std::string_view mode);
 
 class SystemdUnit {
  public:

@@ -5,6 +5,7 @@
 
 #include "agent/cli/agent_commands.h"
 #include "agent/cli/inventory_command.h"
+#include "bootstrap/systemd_unit.h"
 #include "floe/common/files.h"
 #include "floe/common/cli_support.h"
 #include "floe/common/logging.h"
@@ -63,6 +64,11 @@ int runAgentCli(int argc, char** argv) {
   joinCmd->add_option("--k3s-binary", k3sBinary, "The k3s to run (default: an installed k3s)");
   joinCmd->add_option("--k3s-config-dir", k3sConfigDir, "Where k3s's config.yaml goes")->capture_default_str();
   joinCmd->add_option("--k3s-data-dir", k3sDataDir, "k3s's data directory")->capture_default_str();
+  std::string k3sService = "auto";
+  joinCmd->add_option("--k3s-service", k3sService,
+                      "auto (a systemd unit where systemd runs the machine), systemd, or supervised (floe-agent run "
+                      "runs k3s)")
+      ->capture_default_str();
 
   std::string inventoryRefresh = "60s";
   auto* runCmd = app.add_subcommand("run", "Send heartbeats to the head (the floe-agent service)");
@@ -110,7 +116,13 @@ int runAgentCli(int argc, char** argv) {
       join.k3s.enabled = !noK3s;
       if (!k3sBinary.empty()) join.k3s.binary = k3sBinary;
       join.k3s.paths = {k3sConfigDir, k3sDataDir};
-      result = runJoinCommand(ctx, join);
+      auto mode = bootstrap::parseK3sServiceMode(k3sService);
+      if (!mode.isOk()) {
+        result = mode.status();
+      } else {
+        join.k3s.systemd = *mode;
+        result = runJoinCommand(ctx, join);
+      }
     }
   } else if (*runCmd) {
     auto refresh = parseDuration(inventoryRefresh);

@@ -44,6 +44,9 @@ int runFloeCli(int argc, char** argv) {
   init->add_option("--cluster-cidr", k3sFlags.clusterCidr, "Pod network")->capture_default_str();
   init->add_option("--service-cidr", k3sFlags.serviceCidr, "Service network")->capture_default_str();
   init->add_option("--node-name", k3sFlags.nodeName, "The head's Kubernetes node name (default: hostname)");
+  init->add_option("--k3s-service", k3sFlags.serviceMode,
+                   "auto (a systemd unit where systemd runs the machine), systemd, or supervised (floe serve runs k3s)")
+      ->capture_default_str();
   std::string sysroot = "/";
   // Tests read a captured host tree instead of this machine.
   init->add_option("--sysroot", sysroot, "Read the head's /proc, /sys, /etc under this directory")

@@ -46,6 +46,7 @@ struct K3sInitFlags {
   std::string clusterCidr = "10.42.0.0/16";
   std::string serviceCidr = "10.43.0.0/16";
   std::string nodeName;
+  std::string serviceMode = "auto";
 };
 
 Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,

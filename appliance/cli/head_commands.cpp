@@ -2,6 +2,7 @@
 
 #include "agent/cli/host_facts.h"
 #include "bootstrap/k3s_installation.h"
+#include "bootstrap/systemd_unit.h"
 #include "cli/commands.h"
 #include "floe/common/files.h"
 #include "floe/http/http_client.h"
@@ -10,8 +11,9 @@
 namespace floe::appliance {
 namespace {
 
-K3sServerOptions k3sOptionsFrom(const K3sInitFlags& flags, const std::string& sysroot) {
+Result<K3sServerOptions> k3sOptionsFrom(const K3sInitFlags& flags, const std::string& sysroot) {
   K3sServerOptions options;
+  FLOE_ASSIGN_OR_RETURN(options.systemd, bootstrap::parseK3sServiceMode(flags.serviceMode));
   options.enabled = !flags.disabled;
   if (!flags.bundle.empty()) options.bundleDir = flags.bundle;
   if (!flags.binary.empty()) options.binary = flags.binary;
@@ -44,7 +46,8 @@ bool headIsServing(const DataDir& dir) {
 Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,
                const std::string& sysroot) {
   SystemClock clock;
-  InitOptions options{ctx.dataDir.root, advertise, k3sOptionsFrom(k3s, sysroot), ctx.json ? &std::cerr : &ctx.out};
+  FLOE_ASSIGN_OR_RETURN(auto k3sOptions, k3sOptionsFrom(k3s, sysroot));
+  InitOptions options{ctx.dataDir.root, advertise, std::move(k3sOptions), ctx.json ? &std::cerr : &ctx.out};
   FLOE_ASSIGN_OR_RETURN(InitReport report, initHead(options, clock));
   if (ctx.json) {
     ctx.out << nlohmann::json{{"data_dir", ctx.dataDir.root.string()},

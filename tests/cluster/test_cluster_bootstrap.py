@@ -97,9 +97,11 @@ class ClusterHead:
         return json.loads(res.stdout)
 
     def init(self) -> subprocess.CompletedProcess:
+        # supervised: the simulated machines share this host (see tests/sandbox/run.sh).
         return self.run_cli("init", "--advertise", self.address, "--k3s-binary", str(STANDIN),
-                            "--k3s-config-dir", str(self.k3s_etc), "--k3s-data-dir", str(self.k3s_data),
-                            "--k3s-port", str(K3S_PORT), "--node-name", "floe-head", timeout=120)
+                            "--k3s-service", "supervised", "--k3s-config-dir", str(self.k3s_etc),
+                            "--k3s-data-dir", str(self.k3s_data), "--k3s-port", str(K3S_PORT),
+                            "--node-name", "floe-head", timeout=120)
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
@@ -203,7 +205,8 @@ def stack(binaries, tmp_path_factory):
             agent = Agent(agent_bin, work / role, sysroot, cmd_prefix=lab.exec_prefix(role), name=role,
                           env={"K3S_STANDIN_SYSROOT": str(sysroot)})
             agents[role] = agent
-            k3s_flags = ["--k3s-binary", str(STANDIN), "--k3s-config-dir", str(work / role / "k3s-etc"),
+            k3s_flags = ["--k3s-binary", str(STANDIN), "--k3s-service", "supervised",
+                         "--k3s-config-dir", str(work / role / "k3s-etc"),
                          "--k3s-data-dir", str(work / role / "k3s-data")]
             extra = ["--ignore-check", "kernel-modules"] if fixture == "gpu-server" else []
             pending = role == "worker3"

@@ -75,3 +75,16 @@ TEST_CASE("systemdIsPid1 looks for /run/systemd/system", "[bootstrap][systemd]")
 
 }  // namespace
 }  // namespace floe::bootstrap
+
+namespace floe::bootstrap {
+namespace {
+
+TEST_CASE("parseK3sServiceMode: auto, systemd, supervised", "[bootstrap][systemd]") {
+  CHECK_FALSE(parseK3sServiceMode("auto").value().has_value());
+  CHECK(parseK3sServiceMode("systemd").value() == std::optional<bool>(true));
+  CHECK(parseK3sServiceMode("supervised").value() == std::optional<bool>(false));
+  CHECK(parseK3sServiceMode("docker").status().message().find("auto, systemd or supervised") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace floe::bootstrap
