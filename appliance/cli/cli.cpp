@@ -35,6 +35,9 @@ int runFloeCli(int argc, char** argv) {
   init->add_flag("--no-k3s", k3sFlags.disabled, "Set up the head without Kubernetes (no k3s server)");
   init->add_option("--bundle", k3sFlags.bundle, "Airgap bundle directory to install k3s from (checksums verified)");
   init->add_option("--k3s-binary", k3sFlags.binary, "The k3s to run (default: an installed k3s)");
+  init->add_option("--k3s-install-dir", k3sFlags.installDir,
+                   "Where a bundle's k3s is installed, and an installed k3s is looked for")
+      ->capture_default_str();
   init->add_option("--k3s-config-dir", k3sFlags.configDir, "Where k3s's config.yaml and kubeconfig go")
       ->capture_default_str();
   init->add_option("--k3s-data-dir", k3sFlags.dataDir, "k3s's data directory")->capture_default_str();

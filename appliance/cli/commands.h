@@ -40,6 +40,7 @@ struct K3sInitFlags {
   bool disabled = false;
   std::string bundle;
   std::string binary;
+  std::string installDir = "/usr/local/bin";
   std::string configDir = bootstrap::kDefaultK3sConfigDir;
   std::string dataDir = bootstrap::kDefaultK3sDataDir;
   int apiPort = bootstrap::kDefaultK3sApiPort;

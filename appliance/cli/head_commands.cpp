@@ -17,6 +17,7 @@ Result<K3sServerOptions> k3sOptionsFrom(const K3sInitFlags& flags, const std::st
   options.enabled = !flags.disabled;
   if (!flags.bundle.empty()) options.bundleDir = flags.bundle;
   if (!flags.binary.empty()) options.binary = flags.binary;
+  options.installDir = flags.installDir;
   options.paths = {flags.configDir, flags.dataDir};
   options.apiPort = flags.apiPort;
   options.clusterCidr = flags.clusterCidr;
