@@ -7,6 +7,7 @@
 #include "api/join_rate_limiter.h"
 #include "api/metrics.h"
 #include "cluster/head_cluster.h"
+#include "head/downloads.h"
 #include "floe/common/clock.h"
 #include "state/node_registry.h"
 #include "state/store.h"
@@ -35,6 +36,7 @@ struct ApiContext {
   const Clock& clock;
   HeadInfo info;
   ClusterView* cluster = nullptr;  // null on a head without k3s
+  const DownloadsDir* downloads = nullptr;  // null: nothing offered under /downloads/
 };
 
 }  // namespace floe::appliance

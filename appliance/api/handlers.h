@@ -11,6 +11,8 @@ http::Response healthz(ApiContext& ctx, const http::Request& request);
 http::Response readyz(ApiContext& ctx, const http::Request& request);
 http::Response metrics(ApiContext& ctx, const http::Request& request);
 http::Response cacerts(ApiContext& ctx, const http::Request& request);
+http::Response listDownloads(ApiContext& ctx, const http::Request& request);
+http::Response download(ApiContext& ctx, const http::Request& request);
 
 http::Response join(ApiContext& ctx, const http::Request& request);
 http::Response heartbeat(ApiContext& ctx, const http::Request& request);

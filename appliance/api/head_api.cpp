@@ -17,6 +17,10 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("GET", "/readyz", Access::kPublic, readyz);
   add("GET", "/metrics", Access::kPublic, metrics);
   add("GET", "/cacerts", Access::kPublic, cacerts);
+  // Public: a worker fetches the agent before it has a certificate, over TLS it pins
+  // to the CA hash in its join token (see `floe token create`).
+  add("GET", "/downloads/", Access::kPublic, listDownloads);
+  add("GET", "/downloads/{name}", Access::kPublic, download);
   add("POST", "/api/v1/join", Access::kPublic, join);
   add("POST", "/api/v1/agents/{id}/heartbeat", Access::kNode, heartbeat);
   add("POST", "/api/v1/agents/{id}/leave", Access::kNode, leave);

@@ -52,6 +52,13 @@ nlohmann::json nodeDetailToJson(const NodeRecord& node) {
   return out;
 }
 
+nlohmann::json downloadToJson(const DownloadFile& file, const std::string& serverUrl) {
+  return {{"name", file.name},
+          {"size_bytes", file.sizeBytes},
+          {"sha256", file.sha256},
+          {"url", serverUrl + "/downloads/" + file.name}};
+}
+
 nlohmann::json eventToJson(const Event& event) {
   return {{"id", event.id},
           {"at", formatRfc3339(event.atMillis / 1000)},

@@ -48,10 +48,19 @@ http::Response createToken(ApiContext& ctx, const http::Request& request) {
   auto created = ctx.tokens.create(*spec, kAdminActor);
   if (!created.isOk()) return errorResponse(created.status());
   std::string secret = created->token.format();
+  nlohmann::json agentPackages = nlohmann::json::array();
+  if (ctx.downloads) {
+    auto listed = ctx.downloads->list();
+    if (listed.isOk()) {
+      for (const auto& file : *listed) agentPackages.push_back(downloadToJson(file, ctx.info.serverUrl));
+    }
+  }
   return http::Response::json(
       201, {{"token", tokenToJson(created->record, ctx.clock.nowUnixMillis())},
             {"secret", secret},
-            {"join_command", "sudo floe-agent join " + ctx.info.serverUrl + " --token " + secret}});
+            {"join_command", "sudo floe-agent join " + ctx.info.serverUrl + " --token " + secret},
+            {"ca_sha256", ctx.info.caSha256},
+            {"agent_packages", agentPackages}});
 }
 
 http::Response revokeToken(ApiContext& ctx, const http::Request& request) {

@@ -80,6 +80,9 @@ int runFloeCli(int argc, char** argv) {
   serveCmd->add_option("--idle-timeout", idleTimeout, "How long a kept-alive connection may wait between requests")
       ->capture_default_str();
   serveCmd->add_option("--log-level", logLevel, "trace, debug, info, warn or error")->capture_default_str();
+  std::string downloadsDir;
+  serveCmd->add_option("--downloads-dir", downloadsDir,
+                       "Files offered to workers under /downloads/ (default <data-dir>/downloads)");
   serveCmd->add_option("--sysroot", sysroot, "Read the head's /proc, /sys, /etc under this directory")
       ->group("")
       ->capture_default_str();
@@ -143,6 +146,7 @@ int runFloeCli(int argc, char** argv) {
         }
         serve.dataDir = ctx.dataDir.root;
         serve.sysroot = sysroot;
+        serve.downloadsDir = downloadsDir;
         serve.listen = listen;
         serve.limits.maxConnections = maxConnections;
         for (auto [flag, text, target] : {std::tuple{"--handshake-timeout", &handshakeTimeout, &serve.limits.handshakeTimeout},

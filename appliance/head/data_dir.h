@@ -22,6 +22,8 @@ struct DataDir {
   std::filesystem::path serveUrlFile() const { return root / "serve.url"; }
   // What `floe init` set up for k3s (bootstrap/k3s_installation.h); holds its tokens.
   std::filesystem::path k3sInstallation() const { return root / "k3s.json"; }
+  // Files offered to workers under /downloads/ (the floe-agent packages).
+  std::filesystem::path downloadsDir() const { return root / "downloads"; }
   // A supervised k3s server's output.
   std::filesystem::path k3sLog() const { return root / "logs" / "k3s.log"; }
 };

@@ -149,6 +149,14 @@ Result<InitReport> initHead(const InitOptions& options, const Clock& clock) {
     report.created.push_back("admin client certificate " + dir.adminCert().string());
   }
 
+  if (!fs::exists(dir.downloadsDir())) {
+    FLOE_RETURN_IF_ERROR(ensureDirectory(dir.downloadsDir(), fs::perms::owner_all | fs::perms::group_read |
+                                                                 fs::perms::group_exec | fs::perms::others_read |
+                                                                 fs::perms::others_exec));
+    report.created.push_back("downloads directory " + dir.downloadsDir().string() +
+                             " (put floe-agent packages here to offer them to workers)");
+  }
+
   auto runner = bootstrap::makeCommandRunner();
   std::ostringstream discard;
   FLOE_ASSIGN_OR_RETURN(auto k3sDone, setupK3sServer(options.k3s, dir, report.advertised, *runner,

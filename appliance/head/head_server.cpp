@@ -16,6 +16,7 @@
 #include "floe/common/files.h"
 #include "floe/pki/certificate_authority.h"
 #include "head/data_dir.h"
+#include "head/downloads.h"
 #include "head/head_init.h"
 #include "head/systemd_notify.h"
 
@@ -107,7 +108,9 @@ Status serveHead(const ServeOptions& options) {
     info.k3sServerUrl = k3s->serverUrl;
     info.k3sAgentToken = k3s->agentToken;
   }
-  api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get()});
+  DownloadsDir downloads(options.downloadsDir.empty() ? dir.downloadsDir() : options.downloadsDir);
+  api = std::make_unique<HeadApi>(
+      ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get(), &downloads});
 
   std::string listenHost = options.listen.substr(0, options.listen.rfind(':'));
   if (listenHost == "0.0.0.0" || listenHost == "[::]") listenHost = "127.0.0.1";

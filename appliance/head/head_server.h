@@ -14,6 +14,7 @@ namespace floe::appliance {
 struct ServeOptions {
   std::filesystem::path dataDir;
   std::string sysroot = "/";  // where the head's own inventory is read
+  std::filesystem::path downloadsDir;  // empty: <data-dir>/downloads
   std::string listen = "0.0.0.0:9443";
   std::chrono::milliseconds heartbeatInterval{5000};
   int joinFailuresPerMinute = 10;

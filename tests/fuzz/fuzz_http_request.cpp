@@ -34,7 +34,7 @@ struct Head {
     nodes = std::make_unique<NodeRegistry>(*store, clock, *ca);
     limiter = std::make_unique<JoinRateLimiter>(clock, 1'000'000);
     HeadInfo info{"fuzz", "https://127.0.0.1:9443", "", ca->certificate().derSha256Hex(), std::chrono::seconds(5), 0};
-    api = std::make_unique<HeadApi>(ApiContext{*store, *tokens, *nodes, metrics, *limiter, clock, info, nullptr});
+    api = std::make_unique<HeadApi>(ApiContext{*store, *tokens, *nodes, metrics, *limiter, clock, info, nullptr, nullptr});
   }
   ~Head() { std::filesystem::remove_all(dir); }
 

@@ -95,7 +95,7 @@ void checkError(const http::Response& response, int status, const std::string& c
 struct ApiFixture : testing::HeadStateFixture {
   Metrics metrics;
   JoinRateLimiter limiter{clock, 3};
-  HeadApi api{ApiContext{*store, tokens, nodes, metrics, limiter, clock, headInfo(), nullptr}};
+  HeadApi api{ApiContext{*store, tokens, nodes, metrics, limiter, clock, headInfo(), nullptr, nullptr}};
 
   HeadInfo headInfo() const {
     HeadInfo info;

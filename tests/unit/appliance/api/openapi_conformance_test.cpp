@@ -44,7 +44,7 @@ TEST_CASE("the OpenAPI document lists exactly the routes the head serves", "[api
     NodeRegistry nodes(**store, clock, *ca);
     Metrics metrics;
     JoinRateLimiter limiter(clock, 10);
-    HeadApi api(ApiContext{**store, tokens, nodes, metrics, limiter, clock, HeadInfo{}, nullptr});
+    HeadApi api(ApiContext{**store, tokens, nodes, metrics, limiter, clock, HeadInfo{}, nullptr, nullptr});
 
     std::set<std::pair<std::string, std::string>> routed;
     for (const auto& route : api.router().routes()) routed.emplace(route.pattern, route.method);
