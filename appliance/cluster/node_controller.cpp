@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cluster/kube_connection.h"
+#include "state/labels.h"
 
 namespace floe::appliance {
 namespace {
@@ -151,6 +152,10 @@ bool NodeController::connect(std::stop_token stop) {
   k8s::InformerHandlers handlers;
   handlers.onUpsert = [this](const json& node) {
     recordView(node, false);
+    {
+      std::lock_guard lock(mutex_);
+      dirtyNames_.insert(nodeName(node));
+    }
     wake();
   };
   handlers.onDelete = [this](const json& node) { recordView(node, true); };
@@ -169,6 +174,7 @@ bool NodeController::connect(std::stop_token stop) {
 
 void NodeController::run(std::stop_token stop) {
   if (!connect(stop)) return;
+  auto nextFull = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
     {
       std::unique_lock lock(mutex_);
@@ -176,7 +182,10 @@ void NodeController::run(std::stop_token stop) {
       dirty_ = false;
     }
     if (stop.stop_requested()) break;
-    if (informer_->hasSynced()) reconcileAll();
+    if (!informer_->hasSynced()) continue;
+    bool full = std::chrono::steady_clock::now() >= nextFull;
+    if (full) nextFull = std::chrono::steady_clock::now() + options_.fullResyncInterval;
+    reconcile(full);
   }
 }
 
@@ -228,20 +237,41 @@ void NodeController::reconcileNode(const json& node, const std::map<std::string,
                patch.contains("spec"));
 }
 
-void NodeController::reconcileAll() {
+void NodeController::reconcile(bool full) {
   auto floeNodes = registry_.list();
   if (!floeNodes.isOk()) {
     spdlog::warn("node controller cannot list floe nodes error=\"{}\"", floeNodes.status().message());
     return;
   }
+  std::set<std::string> work;
+  {
+    std::lock_guard lock(mutex_);
+    work.swap(dirtyNames_);
+  }
   std::map<std::string, NodeRecord> byName;
+  std::map<std::string, std::string> fingerprints;
   std::set<std::string> ids;
   for (auto& record : *floeNodes) {
     ids.insert(record.id);
+    std::string fingerprint = record.id + "|" + record.inventoryHash + "|" + labelsToJson(record.labels).dump();
+    auto previous = fingerprints_.find(record.name);
+    if (previous == fingerprints_.end() || previous->second != fingerprint) work.insert(record.name);
+    fingerprints.emplace(record.name, std::move(fingerprint));
     byName.emplace(record.name, std::move(record));
   }
+  for (const auto& [name, fingerprint] : fingerprints_) {
+    if (fingerprints.count(name) == 0) work.insert(name);  // removed or left: its Node goes
+  }
+  fingerprints_ = std::move(fingerprints);
   std::erase_if(desiredById_, [&](const auto& entry) { return ids.count(entry.first) == 0; });
-  for (const auto& node : informer_->snapshot()) reconcileNode(node, byName);
+
+  if (full) {
+    for (const auto& node : informer_->snapshot()) reconcileNode(node, byName);
+    return;
+  }
+  for (const auto& name : work) {
+    if (auto node = informer_->find("", name)) reconcileNode(*node, byName);
+  }
 }
 
 }  // namespace floe::appliance

@@ -6,8 +6,12 @@
 //   labels the inventory no longer justifies;
 // - deletes the Node of a floe node that was removed or left.
 //
-// Work happens on the controller's own thread: the Node informer only marks it dirty,
-// and a periodic resync catches registry changes (joins, inventory updates, removals).
+// Work happens on the controller's own thread, and only where something changed: the
+// Node informer marks the Nodes it saw change, and a poll of the registry every
+// resyncInterval finds floe nodes that joined, changed (inventory, labels) or went. A
+// full pass over every Node runs every fullResyncInterval as a safety net. Clusters of
+// thousands of nodes therefore cost one registry listing per interval, not a copy of
+// every Node.
 #pragma once
 
 #include <chrono>
@@ -17,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -43,6 +48,7 @@ struct NodeControllerOptions {
   std::string headNodeName;               // the head's own Node
   nlohmann::json headInventory;           // labels the head's Node
   std::chrono::milliseconds resyncInterval{3000};
+  std::chrono::milliseconds fullResyncInterval{60000};
 };
 
 class NodeController {
@@ -68,7 +74,7 @@ class NodeController {
 
   void run(std::stop_token stop);
   bool connect(std::stop_token stop);
-  void reconcileAll();
+  void reconcile(bool full);
   void reconcileNode(const nlohmann::json& node, const std::map<std::string, NodeRecord>& floeByName);
   std::optional<cluster::NodeLabelling> desiredFor(const NodeRecord& record);
   void recordView(const nlohmann::json& node, bool deleted);
@@ -79,10 +85,14 @@ class NodeController {
   std::shared_ptr<k8s::KubeClient> client_;
   std::unique_ptr<k8s::Informer> informer_;
   std::map<std::string, Desired> desiredById_;  // controller thread only
+  // name -> what the registry said last time (id, inventory hash, labels): a change
+  // means the Node needs another look. Controller thread only.
+  std::map<std::string, std::string> fingerprints_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;
   bool dirty_ = true;
+  std::set<std::string> dirtyNames_;  // Nodes the informer saw change
   bool connected_ = false;
   std::map<std::string, KubeNodeView> views_;
   std::jthread thread_;
