@@ -24,8 +24,9 @@ bool isExecutableFile(const fs::path& path) {
 }
 
 // Copies through a temporary name and renames, so a crash never leaves half a k3s binary
-// where systemd or the supervisor would run it.
-Status installFile(const fs::path& from, const fs::path& to, fs::perms mode) {
+// where systemd or the supervisor would run it. The copy itself is checked against the
+// bundle's digest: a file swapped in the bundle after verification is never installed.
+Status installFile(const fs::path& from, const fs::path& to, fs::perms mode, const std::string& sha256) {
   std::error_code ec;
   fs::create_directories(to.parent_path(), ec);
   if (ec) return ioError("creating " + to.parent_path().string() + ": " + ec.message());
@@ -33,6 +34,10 @@ Status installFile(const fs::path& from, const fs::path& to, fs::perms mode) {
   temporary += ".floe-tmp";
   fs::copy_file(from, temporary, fs::copy_options::overwrite_existing, ec);
   if (ec) return ioError("copying " + from.string() + " to " + temporary.string() + ": " + ec.message());
+  if (Status checked = verifyChecksum(temporary, sha256); !checked.isOk()) {
+    fs::remove(temporary, ec);
+    return checked;
+  }
   fs::permissions(temporary, mode, ec);
   if (!ec) fs::rename(temporary, to, ec);
   if (ec) {
@@ -61,12 +66,12 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
   auto listText = readFile(dir / kChecksumFile);
   if (!listText.isOk()) {
     return failedPrecondition(context + ": no readable " + kChecksumFile +
-                              "; a bundle must list a SHA-256 checksum for every file (see packaging/README.md)");
+                              "; a bundle must list a SHA-256 checksum for every file (see packaging/airgap/README.md)");
   }
   auto list = parseChecksumList(*listText);
   if (!list.isOk()) return list.status().withContext(context + ": " + kChecksumFile);
 
-  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}};
+  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}};
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir / kK3sSubdir, ec)) {
     std::string relative = std::string(kK3sSubdir) + "/" + entry.path().filename().string();
@@ -84,19 +89,19 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
     if (!fs::exists(dir / name)) return failedPrecondition(context + ": " + name + " is listed but missing");
     FLOE_RETURN_IF_ERROR(verifyChecksum(dir / name, digest).withContext(context));
   }
+  bundle.sha256 = std::move(*list);
   return bundle;
 }
 
-Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
+namespace {
+
+std::string bundleName(const fs::path& file) { return std::string(kK3sSubdir) + "/" + file.filename().string(); }
+
+// Everything but installing: the bundle verified, or the binary found.
+Result<K3sBinary> findK3s(const K3sLocateOptions& options) {
   if (options.bundleDir) {
-    FLOE_ASSIGN_OR_RETURN(auto bundle, openAirgapBundle(*options.bundleDir));
-    fs::path installed = options.installDir / "k3s";
-    FLOE_RETURN_IF_ERROR(installFile(bundle.k3sBinary, installed, kExecutable));
-    for (const auto& archive : bundle.imageArchives) {
-      FLOE_RETURN_IF_ERROR(installFile(archive, options.paths.imagesDir() / archive.filename(),
-                                       fs::perms::owner_read | fs::perms::owner_write));
-    }
-    return K3sBinary{installed, "airgap bundle " + options.bundleDir->string()};
+    FLOE_RETURN_IF_ERROR(openAirgapBundle(*options.bundleDir).status());
+    return K3sBinary{options.installDir / "k3s", "airgap bundle " + options.bundleDir->string()};
   }
   if (options.binary) {
     if (!isExecutableFile(*options.binary)) {
@@ -109,6 +114,23 @@ Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
   return notFound("k3s is not installed (looked in " + options.installDir.string() +
                   " and on PATH); pass --bundle DIR with an airgap bundle or --k3s-binary PATH, "
                   "or --no-k3s to run without Kubernetes");
+}
+
+}  // namespace
+
+Status checkK3sAvailable(const K3sLocateOptions& options) { return findK3s(options).status(); }
+
+Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
+  if (!options.bundleDir) return findK3s(options);
+  FLOE_ASSIGN_OR_RETURN(auto bundle, openAirgapBundle(*options.bundleDir));
+  fs::path installed = options.installDir / "k3s";
+  FLOE_RETURN_IF_ERROR(installFile(bundle.k3sBinary, installed, kExecutable, bundle.sha256.at(bundleName(bundle.k3sBinary))));
+  for (const auto& archive : bundle.imageArchives) {
+    FLOE_RETURN_IF_ERROR(installFile(archive, options.paths.imagesDir() / archive.filename(),
+                                     fs::perms::owner_read | fs::perms::owner_write,
+                                     bundle.sha256.at(bundleName(archive))));
+  }
+  return K3sBinary{installed, "airgap bundle " + options.bundleDir->string()};
 }
 
 }  // namespace floe::bootstrap

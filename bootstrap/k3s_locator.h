@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +13,7 @@
 
 namespace floe::bootstrap {
 
-// The airgap bundle's k3s part (see packaging/README.md, "Airgap bundle"):
+// The airgap bundle's k3s part (see packaging/airgap/README.md):
 //   DIR/SHA256SUMS                           sha256sum lines for every file below
 //   DIR/k3s/k3s                              the k3s binary
 //   DIR/k3s/k3s-airgap-images-<arch>.tar*    images k3s imports at start (optional)
@@ -20,6 +21,7 @@ struct AirgapBundle {
   std::filesystem::path root;
   std::filesystem::path k3sBinary;
   std::vector<std::filesystem::path> imageArchives;
+  std::map<std::string, std::string> sha256;  // relative name -> digest, from SHA256SUMS
 };
 
 // Verifies every file SHA256SUMS lists before anything from the bundle is used; a file
@@ -40,7 +42,12 @@ struct K3sBinary {
 };
 
 // With a bundle: verifies it, installs its k3s into installDir and its image archives
-// into paths.imagesDir(). Otherwise --k3s-binary, then installDir/k3s, then $PATH.
+// into paths.imagesDir(), each copy checked again before it is renamed into place.
+// Otherwise --k3s-binary, then installDir/k3s, then $PATH.
 Result<K3sBinary> locateK3s(const K3sLocateOptions& options);
+
+// What locateK3s would find, changing nothing: lets `floe init` refuse a bad bundle or a
+// missing k3s before it creates any state.
+Status checkK3sAvailable(const K3sLocateOptions& options);
 
 }  // namespace floe::bootstrap

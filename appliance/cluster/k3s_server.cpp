@@ -57,7 +57,22 @@ Status waitUntilReady(const bootstrap::K3sPaths& paths, std::chrono::seconds tim
   return Status::ok();
 }
 
+bootstrap::K3sLocateOptions locateOptions(const K3sServerOptions& options) {
+  bootstrap::K3sLocateOptions locate;
+  locate.bundleDir = options.bundleDir;
+  locate.binary = options.binary;
+  locate.installDir = options.installDir;
+  locate.paths = options.paths;
+  return locate;
+}
+
 }  // namespace
+
+Status checkK3sServerSource(const K3sServerOptions& options, const DataDir& dir) {
+  std::error_code ec;
+  if (!options.enabled || std::filesystem::exists(dir.k3sInstallation(), ec)) return Status::ok();
+  return bootstrap::checkK3sAvailable(locateOptions(options));
+}
 
 Result<std::vector<std::string>> setupK3sServer(const K3sServerOptions& options, const DataDir& dir,
                                                 const std::vector<std::string>& advertised,
@@ -67,12 +82,7 @@ Result<std::vector<std::string>> setupK3sServer(const K3sServerOptions& options,
   FLOE_ASSIGN_OR_RETURN(auto existing, bootstrap::loadInstallation(dir.k3sInstallation()));
   if (existing) return done;
 
-  bootstrap::K3sLocateOptions locate;
-  locate.bundleDir = options.bundleDir;
-  locate.binary = options.binary;
-  locate.installDir = options.installDir;
-  locate.paths = options.paths;
-  FLOE_ASSIGN_OR_RETURN(auto binary, bootstrap::locateK3s(locate));
+  FLOE_ASSIGN_OR_RETURN(auto binary, bootstrap::locateK3s(locateOptions(options)));
 
   bootstrap::K3sInstallation k;
   k.role = bootstrap::K3sRole::kServer;

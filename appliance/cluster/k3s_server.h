@@ -34,6 +34,11 @@ struct K3sServerOptions {
   std::chrono::seconds readyTimeout{600};
 };
 
+// Before `floe init` creates anything: refuses a bad bundle or a missing k3s, so a
+// failed init leaves no half-initialised head behind. Ok when k3s is disabled or
+// already set up.
+Status checkK3sServerSource(const K3sServerOptions& options, const DataDir& dir);
+
 // Returns lines describing what was done, for the user. Idempotent: when k3s is already
 // set up it changes nothing and says so.
 Result<std::vector<std::string>> setupK3sServer(const K3sServerOptions& options, const DataDir& dir,

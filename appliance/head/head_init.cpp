@@ -90,6 +90,7 @@ Result<InitReport> initHead(const InitOptions& options, const Clock& clock) {
   DataDir dir(options.dataDir);
   InitReport report;
   FLOE_RETURN_IF_ERROR(validateAdvertised(options.advertise));
+  FLOE_RETURN_IF_ERROR(checkK3sServerSource(options.k3s, dir));
 
   bool hadDatabase = fs::exists(dir.database());
   FLOE_RETURN_IF_ERROR(ensureDirectory(dir.root, kPrivateDir));

@@ -3,16 +3,29 @@
 # floe .deb on this machine, starts `floe serve` the way floe.service does and waits
 # for its READY=1, upgrades to a higher version (state and token must survive),
 # removes (state kept) and purges (state gone), then installs the .rpm into an empty
-# root and inspects its files and scripts.
+# root and inspects its files and scripts. With the package installed it also builds an
+# airgap bundle (packaging/airgap/assemble-bundle.sh, from a fake k3s release) and
+# installs k3s from it with `floe init --bundle` into temporary directories.
 #
 #   tests/packaging/test_packages.sh
+#   tests/packaging/test_packages.sh --bundle-only   only the airgap bundle checks, with
+#       $FLOE_BIN (default: the build directory's floe); no packages, no root needed
 #
-# Needs root (it installs packages). Refuses to run when floe is already installed or
-# /var/lib/floe, /etc/floe or /usr/bin/floe exist: it never touches state it did not
-# create. Cleans up (purge, temp roots) on any exit. Ends with "N passed, N failed";
-# writes JUnit XML to $FLOE_TEST_RESULTS when set. $FLOE_PKG_BUILD_DIR overrides the
-# build directory (default build/pkg).
+# Needs root (it installs packages; --bundle-only does not). Refuses to run when floe is
+# already installed or /var/lib/floe, /etc/floe or /usr/bin/floe exist: it never
+# touches state it did not create. Cleans up (purge, temp roots) on any exit. Ends with
+# "N passed, N failed"; writes JUnit XML to $FLOE_TEST_RESULTS when set.
+# $FLOE_PKG_BUILD_DIR overrides the build directory (default build/pkg).
 set -uo pipefail
+
+BUNDLE_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --bundle-only) BUNDLE_ONLY=1 ;;
+    -h|--help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+    *) echo "test_packages: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${FLOE_PKG_BUILD_DIR:-$ROOT/build/pkg}"
@@ -98,6 +111,148 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---- airgap bundle ---------------------------------------------------------------
+# packaging/airgap/assemble-bundle.sh on a fake k3s release (the k3s stand-in as the
+# binary, a small file as the images tarball, a sha256sum file listing both), then
+# `floe init --bundle` into temporary directories: a supervised k3s, so nothing is
+# started. Seconds.
+
+ASSEMBLE="$ROOT/packaging/airgap/assemble-bundle.sh"
+
+airgap_release() {  # airgap_release DIR: what the k3s GitHub release offers, in small
+  mkdir -p "$1" && cp "$ROOT/tests/cluster/k3s" "$1/k3s" && chmod 0755 "$1/k3s" \
+    && printf 'airgap images stand-in\n' >"$1/k3s-airgap-images-amd64.tar.zst" \
+    && (cd "$1" && sha256sum k3s k3s-airgap-images-amd64.tar.zst >sha256sum-amd64.txt \
+        && echo "$(printf '%064d' 0)  k3s-airgap-images-amd64.tar" >>sha256sum-amd64.txt)
+}
+
+airgap_layout() {  # the bundle holds exactly these files, with these modes
+  local out=$1
+  find "$out" -printf '%P %y %m\n' | LC_ALL=C sort >"$WORK/airgap-layout.txt"
+  cat "$WORK/airgap-layout.txt"
+  diff -u - "$WORK/airgap-layout.txt" <<EOF || return 1
+ d 755
+SHA256SUMS f 644
+VERSIONS f 644
+k3s d 755
+k3s/k3s f 755
+k3s/k3s-airgap-images-amd64.tar.zst f 644
+EOF
+  cmp "$out/k3s/k3s" "$WORK/airgap-release/k3s" \
+    && cmp "$out/k3s/k3s-airgap-images-amd64.tar.zst" "$WORK/airgap-release/k3s-airgap-images-amd64.tar.zst"
+}
+
+airgap_sums() {  # SHA256SUMS: every other file, relative, sorted; sha256sum -c passes
+  local out=$1
+  cat "$out/SHA256SUMS"
+  awk '{print $2}' "$out/SHA256SUMS" >"$WORK/airgap-listed.txt"
+  (cd "$out" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort) \
+    | diff -u - "$WORK/airgap-listed.txt" \
+    && ! grep -Ev '^[0-9a-f]{64}  [^/.][^ ]*$' "$out/SHA256SUMS" \
+    && (cd "$out" && sha256sum --check --strict SHA256SUMS)
+}
+
+airgap_versions() {
+  cat "$1/VERSIONS"
+  grep -Eq '^arch +amd64$' "$1/VERSIONS" \
+    && grep -Eq "^k3s +v1\.33\.13\+k3s1 +k3s/k3s +$WORK/airgap-release/k3s " "$1/VERSIONS" \
+    && grep -Eq "^k3s-airgap-images +v1\.33\.13\+k3s1 +k3s/k3s-airgap-images-amd64\.tar\.zst " "$1/VERSIONS"
+}
+
+airgap_refuses_nonempty() {
+  local before
+  before=$(sha256sum "$1/SHA256SUMS")
+  if "$ASSEMBLE" "$1" --from "$WORK/airgap-release"; then echo ">> replaced a non-empty OUT_DIR"; return 1; fi
+  [ "$(sha256sum "$1/SHA256SUMS")" = "$before" ] || { echo ">> $1 changed"; return 1; }
+  "$ASSEMBLE" "$1" --from "$WORK/airgap-release" --force && (cd "$1" && sha256sum --check --quiet SHA256SUMS)
+}
+
+airgap_refuses_tampered() {
+  local release="$WORK/airgap-tampered" out="$WORK/airgap-bundle-tampered"
+  cp -a "$WORK/airgap-release" "$release" && printf 'x' >>"$release/k3s-airgap-images-amd64.tar.zst" || return 1
+  if "$ASSEMBLE" "$out" --from "$release" 2>"$WORK/airgap-assemble.err"; then
+    cat "$WORK/airgap-assemble.err"; echo ">> a tampered release was accepted"; return 1
+  fi
+  cat "$WORK/airgap-assemble.err"
+  grep -q 'checksum mismatch' "$WORK/airgap-assemble.err" || { echo ">> no 'checksum mismatch'"; return 1; }
+  [ ! -e "$out" ] || { echo ">> $out was written"; return 1; }
+  ! ls -a "$WORK" | grep -q '\.assembling\.' || { echo ">> staging directory left behind"; ls -a "$WORK"; return 1; }
+}
+
+airgap_init() {  # airgap_init FLOE BUNDLE TARGET: floe init --bundle into TARGET/{floe,bin,etc,data}
+  "$1" init --data-dir "$3/floe" --advertise 127.0.0.1 --bundle "$2" --k3s-install-dir "$3/bin" \
+    --k3s-config-dir "$3/etc" --k3s-data-dir "$3/data" --k3s-service supervised
+}
+
+airgap_init_installs() {
+  local floe=$1 bundle=$2 target="$WORK/airgap-head"
+  airgap_init "$floe" "$bundle" "$target" || { echo ">> floe init exited $?"; return 1; }
+  find "$target" -path "$target/floe" -prune -o -printf '%P %m\n' | LC_ALL=C sort
+  test -x "$target/bin/k3s" && cmp "$target/bin/k3s" "$bundle/k3s/k3s" \
+    && cmp "$target/data/agent/images/k3s-airgap-images-amd64.tar.zst" "$bundle/k3s/k3s-airgap-images-amd64.tar.zst" \
+    && test -s "$target/etc/config.yaml"
+}
+
+airgap_init_refuses_tampered() {
+  local floe=$1 bundle="$WORK/airgap-bundle-bad" target="$WORK/airgap-head-bad"
+  cp -a "$2" "$bundle" || return 1
+  # One byte changed, size kept.
+  printf 'X' | dd of="$bundle/k3s/k3s" bs=1 seek=200 conv=notrunc status=none || return 1
+  if airgap_init "$floe" "$bundle" "$target" >"$WORK/airgap-init.out" 2>&1; then
+    cat "$WORK/airgap-init.out"; echo ">> floe init accepted a tampered bundle"; return 1
+  fi
+  cat "$WORK/airgap-init.out"
+  grep -q 'checksum mismatch' "$WORK/airgap-init.out" || { echo ">> no 'checksum mismatch'"; return 1; }
+  local left=0
+  for path in bin/k3s bin data etc/config.yaml etc; do
+    [ -e "$target/$path" ] && { echo ">> left behind: $target/$path"; left=1; }
+  done
+  return $left
+}
+
+# floe's own state: a refused bundle should leave no half-initialised head either.
+airgap_init_leaves_no_state() {
+  local target="$WORK/airgap-head-bad"
+  [ ! -e "$target/floe" ] && return 0
+  echo ">> the refused floe init left its data directory behind:"
+  find "$target/floe" | LC_ALL=C sort
+  return 1
+}
+
+airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
+  local floe=$1 out="$WORK/airgap-bundle"
+  echo "==> airgap bundle (floe: $floe)"
+  check "airgap: a fake k3s release (the stand-in, an images file, sha256sum-amd64.txt)" \
+    airgap_release "$WORK/airgap-release"
+  check "airgap: assemble-bundle.sh --from the release builds the bundle" \
+    "$ASSEMBLE" "$out" --k3s-version v1.33.13+k3s1 --arch amd64 --from "$WORK/airgap-release"
+  check "airgap: layout SHA256SUMS, VERSIONS, k3s/k3s (0755), k3s/k3s-airgap-images-amd64.tar.zst, the release's bytes" \
+    airgap_layout "$out"
+  check "airgap: SHA256SUMS lists every other file (relative, sorted) and sha256sum -c passes" airgap_sums "$out"
+  check "airgap: VERSIONS names arch, k3s version, file and source" airgap_versions "$out"
+  check "airgap: a non-empty OUT_DIR is refused unless --force" airgap_refuses_nonempty "$out"
+  check "airgap: a release file not matching the release's sha256sum is refused, nothing written" \
+    airgap_refuses_tampered
+  check "airgap: floe init --bundle installs k3s (executable, identical), its images and config.yaml" \
+    airgap_init_installs "$floe" "$out"
+  check "airgap: floe init refuses a bundle with one byte changed in k3s/k3s and installs nothing of k3s" \
+    airgap_init_refuses_tampered "$floe" "$out"
+  check "airgap: a refused floe init --bundle leaves no floe data directory behind (state database, CA)" \
+    airgap_init_leaves_no_state
+}
+
+if [ "$BUNDLE_ONLY" = 1 ]; then
+  FLOE_BIN="${FLOE_BIN:-$BUILD/appliance/floe}"
+  [ -x "$FLOE_BIN" ] || { echo "test_packages: no floe at $FLOE_BIN; build it or set FLOE_BIN" >&2; exit 2; }
+  airgap_bundle_tests "$FLOE_BIN"
+  echo
+  echo "packaging (bundle only): $(( $(date +%s) - started ))s"
+  echo "$passed passed, $failed failed"
+  write_junit
+  [ "$failed" = 0 ]
+  exit
+fi
 
 # ---- preconditions ---------------------------------------------------------------
 
@@ -301,6 +456,9 @@ check "floe serve started as the unit does sends READY=1" start_like_unit
 check "floe token create against the running head" create_token
 check "floe token list shows the token" token_listed
 check "SIGTERM: floe serve exits 0 after STOPPING=1" stop_serve
+
+# The installed floe installs k3s from an airgap bundle (temporary directories only).
+airgap_bundle_tests /usr/bin/floe
 
 # ---- upgrade ---------------------------------------------------------------------
 
