@@ -14,6 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kChecksumFile = "SHA256SUMS";
 constexpr const char* kK3sSubdir = "k3s";
+constexpr const char* kPackagesSubdir = "packages";
 constexpr const char* kImagesPrefix = "k3s-airgap-images-";
 constexpr fs::perms kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec;
@@ -71,8 +72,18 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
   auto list = parseChecksumList(*listText);
   if (!list.isOk()) return list.status().withContext(context + ": " + kChecksumFile);
 
-  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}};
+  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}};
   std::error_code ec;
+  // packages/ is optional; like k3s/, nothing unlisted in it is ever used.
+  for (const auto& entry : fs::directory_iterator(dir / kPackagesSubdir, ec)) {
+    std::string relative = std::string(kPackagesSubdir) + "/" + entry.path().filename().string();
+    if (list->count(relative) == 0) {
+      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
+                                "; refusing to use an unverified file");
+    }
+    bundle.agentPackages.push_back(entry.path());
+  }
+  ec.clear();
   for (const auto& entry : fs::directory_iterator(dir / kK3sSubdir, ec)) {
     std::string relative = std::string(kK3sSubdir) + "/" + entry.path().filename().string();
     if (list->count(relative) == 0) {
@@ -95,22 +106,26 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
 
 namespace {
 
-std::string bundleName(const fs::path& file) { return std::string(kK3sSubdir) + "/" + file.filename().string(); }
+std::string bundleName(const fs::path& file) {
+  return file.parent_path().filename().string() + "/" + file.filename().string();
+}
 
 // Everything but installing: the bundle verified, or the binary found.
 Result<K3sBinary> findK3s(const K3sLocateOptions& options) {
   if (options.bundleDir) {
     FLOE_RETURN_IF_ERROR(openAirgapBundle(*options.bundleDir).status());
-    return K3sBinary{options.installDir / "k3s", "airgap bundle " + options.bundleDir->string()};
+    return K3sBinary{options.installDir / "k3s", "airgap bundle " + options.bundleDir->string(), std::nullopt};
   }
   if (options.binary) {
     if (!isExecutableFile(*options.binary)) {
       return notFound("--k3s-binary " + options.binary->string() + " is not an executable file");
     }
-    return K3sBinary{fs::absolute(*options.binary), "--k3s-binary"};
+    return K3sBinary{fs::absolute(*options.binary), "--k3s-binary", std::nullopt};
   }
-  if (isExecutableFile(options.installDir / "k3s")) return K3sBinary{options.installDir / "k3s", "installed"};
-  if (auto found = findInPath("k3s"); found.isOk()) return K3sBinary{*found, "installed"};
+  if (isExecutableFile(options.installDir / "k3s")) {
+    return K3sBinary{options.installDir / "k3s", "installed", std::nullopt};
+  }
+  if (auto found = findInPath("k3s"); found.isOk()) return K3sBinary{*found, "installed", std::nullopt};
   return notFound("k3s is not installed (looked in " + options.installDir.string() +
                   " and on PATH); pass --bundle DIR with an airgap bundle or --k3s-binary PATH, "
                   "or --no-k3s to run without Kubernetes");
@@ -119,6 +134,18 @@ Result<K3sBinary> findK3s(const K3sLocateOptions& options) {
 }  // namespace
 
 Status checkK3sAvailable(const K3sLocateOptions& options) { return findK3s(options).status(); }
+
+Result<std::vector<std::string>> installAgentPackages(const AirgapBundle& bundle, const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& package : bundle.agentPackages) {
+    FLOE_RETURN_IF_ERROR(installFile(package, dir / package.filename(),
+                                     fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                         fs::perms::others_read,
+                                     bundle.sha256.at(bundleName(package))));
+    names.push_back(package.filename().string());
+  }
+  return names;
+}
 
 Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
   if (!options.bundleDir) return findK3s(options);
@@ -130,7 +157,7 @@ Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
                                      fs::perms::owner_read | fs::perms::owner_write,
                                      bundle.sha256.at(bundleName(archive))));
   }
-  return K3sBinary{installed, "airgap bundle " + options.bundleDir->string()};
+  return K3sBinary{installed, "airgap bundle " + options.bundleDir->string(), std::move(bundle)};
 }
 
 }  // namespace floe::bootstrap

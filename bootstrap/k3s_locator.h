@@ -17,10 +17,12 @@ namespace floe::bootstrap {
 //   DIR/SHA256SUMS                           sha256sum lines for every file below
 //   DIR/k3s/k3s                              the k3s binary
 //   DIR/k3s/k3s-airgap-images-<arch>.tar*    images k3s imports at start (optional)
+//   DIR/packages/floe-agent*                 agent packages the head offers (optional)
 struct AirgapBundle {
   std::filesystem::path root;
   std::filesystem::path k3sBinary;
   std::vector<std::filesystem::path> imageArchives;
+  std::vector<std::filesystem::path> agentPackages;
   std::map<std::string, std::string> sha256;  // relative name -> digest, from SHA256SUMS
 };
 
@@ -39,12 +41,17 @@ struct K3sLocateOptions {
 struct K3sBinary {
   std::filesystem::path path;
   std::string source;  // for the user: "airgap bundle /srv/floe-bundle", "--k3s-binary", "installed"
+  std::optional<AirgapBundle> bundle;  // the verified bundle it came from, if any
 };
 
 // With a bundle: verifies it, installs its k3s into installDir and its image archives
 // into paths.imagesDir(), each copy checked again before it is renamed into place.
 // Otherwise --k3s-binary, then installDir/k3s, then $PATH.
 Result<K3sBinary> locateK3s(const K3sLocateOptions& options);
+
+// Copies the bundle's agent packages into `dir` (the head's downloads), verifying each
+// copy before it is renamed into place; returns their names.
+Result<std::vector<std::string>> installAgentPackages(const AirgapBundle& bundle, const std::filesystem::path& dir);
 
 // What locateK3s would find, changing nothing: lets `floe init` refuse a bad bundle or a
 // missing k3s before it creates any state.

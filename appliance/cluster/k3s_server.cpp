@@ -83,6 +83,12 @@ Result<std::vector<std::string>> setupK3sServer(const K3sServerOptions& options,
   if (existing) return done;
 
   FLOE_ASSIGN_OR_RETURN(auto binary, bootstrap::locateK3s(locateOptions(options)));
+  if (binary.bundle && !binary.bundle->agentPackages.empty()) {
+    FLOE_ASSIGN_OR_RETURN(auto offered, bootstrap::installAgentPackages(*binary.bundle, dir.downloadsDir()));
+    std::string names;
+    for (const auto& name : offered) names += (names.empty() ? "" : ", ") + name;
+    done.push_back("agent packages offered under /downloads/: " + names);
+  }
 
   bootstrap::K3sInstallation k;
   k.role = bootstrap::K3sRole::kServer;

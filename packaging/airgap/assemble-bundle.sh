@@ -3,12 +3,14 @@
 # internet access, to be copied to an air-gapped head and used with `floe init --bundle`.
 #
 #   packaging/airgap/assemble-bundle.sh OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64]
-#                                       [--from DIR] [--force]
+#                                       [--from DIR] [--agent-packages DIR] [--force]
 #
 #   --k3s-version  k3s release to take (default below; a vX.Y.Z+k3sN release name)
 #   --arch         amd64 (default) or arm64: the architecture of the head, not of this machine
 #   --from DIR     take the release files from DIR (a mirror, or tests) instead of
 #                  downloading them; DIR holds them under their release asset names
+#   --agent-packages DIR  the floe-agent .deb/.rpm files in DIR go into packages/;
+#                  `floe init --bundle` offers them to workers under /downloads/
 #   --force        replace OUT_DIR even when it is not empty
 #
 # Every file is checked against the release's own sha256sum-<arch>.txt before it goes
@@ -37,7 +39,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--force]" >&2; exit 2; }
+usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--force]" >&2; exit 2; }
 say() { echo "$PROG: $*" >&2; }
 
 # ---- arguments -------------------------------------------------------------------
@@ -47,6 +49,7 @@ K3S_VERSION="$DEFAULT_K3S_VERSION"
 ARCH="amd64"
 FROM_DIR=""
 FORCE=0
+PACKAGES_DIR=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --k3s-version) [ $# -ge 2 ] || usage_error "--k3s-version needs a value"; K3S_VERSION=$2; shift 2 ;;
@@ -55,6 +58,8 @@ while [ $# -gt 0 ]; do
     --arch=*) ARCH=${1#*=}; shift ;;
     --from) [ $# -ge 2 ] || usage_error "--from needs a directory"; FROM_DIR=$2; shift 2 ;;
     --from=*) FROM_DIR=${1#*=}; shift ;;
+    --agent-packages) [ $# -ge 2 ] || usage_error "--agent-packages needs a directory"; PACKAGES_DIR=$2; shift 2 ;;
+    --agent-packages=*) PACKAGES_DIR=${1#*=}; shift ;;
     --force) FORCE=1; shift ;;
     -h|--help) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     -*) usage_error "unknown option '$1'" ;;
@@ -173,6 +178,18 @@ mv "$DOWNLOAD/$K3S_ASSET" "$BUNDLE/k3s/k3s"
 chmod 0755 "$BUNDLE/k3s/k3s"
 mv "$DOWNLOAD/$IMAGES_ASSET" "$BUNDLE/k3s/$IMAGES_ASSET"
 chmod 0644 "$BUNDLE/k3s/$IMAGES_ASSET"
+if [ -n "${PACKAGES_DIR:-}" ]; then
+  mkdir -p "$BUNDLE/packages" && chmod 0755 "$BUNDLE/packages"
+  found=0
+  for package in "$PACKAGES_DIR"/floe-agent*.deb "$PACKAGES_DIR"/floe-agent*.rpm; do
+    [ -f "$package" ] || continue
+    cp -- "$package" "$BUNDLE/packages/" && chmod 0644 "$BUNDLE/packages/$(basename "$package")" \
+      || die "copying $package failed"
+    found=$((found + 1))
+  done
+  [ "$found" -gt 0 ] || die "--agent-packages $PACKAGES_DIR holds no floe-agent*.deb or floe-agent*.rpm (build them with cpack, see packaging/README.md)"
+  say "agent packages: $found from $PACKAGES_DIR"
+fi
 # images/ (the Spark + Iceberg OCI archive), charts/ and manifests/ are added here once
 # spark-images/, the lakehouse charts and k8s-manifests/ exist (see README.md).
 
@@ -198,6 +215,12 @@ floe_revision() {
     "$(source_of "$K3S_ASSET")" "$(source_of "$SUMS_ASSET")"
   printf '%-19s %-16s %-37s %s (%s)\n' k3s-airgap-images "$K3S_VERSION" "k3s/$IMAGES_ASSET" \
     "$(source_of "$IMAGES_ASSET")" "$(source_of "$SUMS_ASSET")"
+  if [ -d "$BUNDLE/packages" ]; then
+    for package in "$BUNDLE"/packages/*; do
+      printf '%-19s %-16s %-37s %s\n' floe-agent "$(floe_revision | cut -d' ' -f2)" "packages/$(basename "$package")" \
+        "$PACKAGES_DIR"
+    done
+  fi
 } >"$BUNDLE/VERSIONS"
 chmod 0644 "$BUNDLE/VERSIONS"
 

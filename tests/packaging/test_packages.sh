@@ -220,6 +220,26 @@ airgap_init_leaves_no_state() {
   return 1
 }
 
+# --agent-packages: the bundle carries the floe-agent packages, and floe init offers
+# them under /downloads/ (the head's <data-dir>/downloads); an unlisted one is refused.
+airgap_agent_packages() {
+  local floe=$1 packages="$WORK/airgap-agent-packages" out="$WORK/airgap-bundle-pkgs" target="$WORK/airgap-head-pkgs"
+  mkdir -p "$packages" && printf 'deb stand-in\n' >"$packages/floe-agent_0.1.0-1_amd64.deb" \
+    && printf 'rpm stand-in\n' >"$packages/floe-agent-0.1.0-1.x86_64.rpm" || return 1
+  "$ASSEMBLE" "$out" --from "$WORK/airgap-release" --agent-packages "$packages" || return 1
+  grep -E 'packages/floe-agent' "$out/SHA256SUMS" "$out/VERSIONS" || { echo ">> packages not listed"; return 1; }
+  airgap_init "$floe" "$out" "$target" || { echo ">> floe init exited $?"; return 1; }
+  ls -l "$target/floe/downloads"
+  cmp "$target/floe/downloads/floe-agent_0.1.0-1_amd64.deb" "$packages/floe-agent_0.1.0-1_amd64.deb" \
+    && cmp "$target/floe/downloads/floe-agent-0.1.0-1.x86_64.rpm" "$packages/floe-agent-0.1.0-1.x86_64.rpm" \
+    || return 1
+  printf 'smuggled\n' >"$out/packages/floe-agent-evil.deb"
+  if airgap_init "$floe" "$out" "$WORK/airgap-head-smuggled" >"$WORK/airgap-smuggled.out" 2>&1; then
+    cat "$WORK/airgap-smuggled.out"; echo ">> an unlisted package was accepted"; return 1
+  fi
+  grep 'packages/floe-agent-evil.deb is not listed' "$WORK/airgap-smuggled.out"
+}
+
 airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
   local floe=$1 out="$WORK/airgap-bundle"
   echo "==> airgap bundle (floe: $floe)"
@@ -240,6 +260,8 @@ airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
     airgap_init_refuses_tampered "$floe" "$out"
   check "airgap: a refused floe init --bundle leaves no floe data directory behind (state database, CA)" \
     airgap_init_leaves_no_state
+  check "airgap: --agent-packages puts floe-agent packages in the bundle; floe init offers them under /downloads/" \
+    airgap_agent_packages "$floe"
 }
 
 if [ "$BUNDLE_ONLY" = 1 ]; then
