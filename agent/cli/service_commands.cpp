@@ -169,10 +169,19 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
     if (!k3s->systemd) FLOE_RETURN_IF_ERROR(k3sService->start().withContext("starting the k3s agent"));
   }
   // A node approved after a pending join: set up and start its k3s agent now.
+  bool warnedNoOptions = false;
   auto onK3sOffered = [&](const nlohmann::json& offered) {
     if (k3sService) return;
     auto options = loadK3sAgentOptions(stateDir);
-    if (!options.isOk() || !options->enabled) return;
+    if (!options.isOk()) {
+      if (!warnedNoOptions) {
+        spdlog::warn("the head offers k3s parameters but the agent cannot set up k3s error=\"{}\"",
+                     options.status().message());
+        warnedNoOptions = true;
+      }
+      return;
+    }
+    if (!options->enabled) return;
     JoinedIdentity withK3s = identity;
     withK3s.k3s = offered;
     auto setup = configureK3sAgent(withK3s, hostInventoryJson(collectHostInventory(sysroot)), {}, *options, stateDir,

@@ -76,7 +76,11 @@ Status saveK3sAgentOptions(const AgentStateDir& stateDir, const K3sAgentOptions&
 Result<K3sAgentOptions> loadK3sAgentOptions(const AgentStateDir& stateDir) {
   K3sAgentOptions options;
   std::error_code ec;
-  if (!std::filesystem::exists(k3sOptionsFile(stateDir), ec)) return options;
+  if (!std::filesystem::exists(k3sOptionsFile(stateDir), ec)) {
+    // Never guess: defaults could start k3s on a node joined with --no-k3s.
+    return notFound(k3sOptionsFile(stateDir).string() + " is missing (a join interrupted before it was written); "
+                    "run the join command again to set up the k3s agent");
+  }
   FLOE_ASSIGN_OR_RETURN(std::string text, readFile(k3sOptionsFile(stateDir)));
   auto in = nlohmann::json::parse(text, nullptr, false);
   if (!in.is_object()) return failedPrecondition(k3sOptionsFile(stateDir).string() + " is corrupt; join again");

@@ -34,6 +34,7 @@ inline std::filesystem::path k3sOptionsFile(const AgentStateDir& stateDir) {
   return stateDir.root() / "k3s-options.json";
 }
 Status saveK3sAgentOptions(const AgentStateDir& stateDir, const K3sAgentOptions& options);
+// kNotFound when no join wrote them.
 Result<K3sAgentOptions> loadK3sAgentOptions(const AgentStateDir& stateDir);
 
 inline std::filesystem::path k3sAgentLogFile(const AgentStateDir& stateDir) {

@@ -71,6 +71,11 @@ Status AgentStateDir::remove() const {
     fs::remove(file, ec);
     if (ec) return ioError("cannot remove " + file.string() + ": " + ec.message());
   }
+  // A write killed half-way leaves its temporary file (writeFileAtomically's "*.tmp");
+  // node.json.tmp may hold the k3s agent token, so it goes too.
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    if (entry.path().extension() == ".tmp" && entry.is_regular_file()) fs::remove(entry.path(), ec);
+  }
   return Status::ok();
 }
 

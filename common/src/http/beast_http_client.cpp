@@ -103,11 +103,14 @@ class BeastHttpClient final : public HttpClient {
     return Status::ok();
   }
 
-  // Runs the queued asynchronous operation until it completes or `timeout` passes.
+  // Runs the queued asynchronous operation until it completes or `timeout` passes;
+  // false when it timed out. (The cancelled handler still runs and sets `done`, so
+  // `done` itself cannot tell a timeout from a completion.)
   bool runFor(std::chrono::milliseconds timeout, const bool& done) {
     io_.restart();
     io_.run_for(timeout);
-    if (!done) {
+    bool completed = done;
+    if (!completed) {
       // Cancel by closing, then let the cancelled handler run so nothing dangles.
       if (stream_) {
         beast::error_code ignored;
@@ -116,7 +119,7 @@ class BeastHttpClient final : public HttpClient {
       io_.restart();
       io_.run();
     }
-    return done;
+    return completed;
   }
 
   Status connect(const Target& target, const ClientRequest& request) {

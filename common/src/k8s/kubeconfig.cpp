@@ -13,6 +13,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// yaml-cpp's const operator[] returns an invalid node for a missing key, and asking an
+// invalid node for its type throws; IsDefined() is the one question it answers safely.
+bool isScalar(const YAML::Node& node) { return node.IsDefined() && node.IsScalar(); }
+bool isSequence(const YAML::Node& node) { return node.IsDefined() && node.IsSequence(); }
+
 // Every error names the file (or "kubeconfig" for text) and the entry at fault, so the
 // user knows what to fix without reading our code. Values are never quoted: they may be
 // keys or tokens.
@@ -66,9 +71,9 @@ class Parser {
   std::string namesOf(const char* section) const {
     std::string names;
     YAML::Node list = root_[section];
-    if (list.IsSequence()) {
+    if (isSequence(list)) {
       for (const auto& entry : list) {
-        if (entry.IsMap() && entry["name"].IsScalar()) {
+        if (entry.IsMap() && isScalar(entry["name"])) {
           if (!names.empty()) names += ", ";
           names += entry["name"].as<std::string>();
         }
@@ -84,9 +89,9 @@ class Parser {
     if (list && !list.IsNull() && !list.IsSequence()) {
       return error(std::string("'") + section + "' is not a list");
     }
-    if (list.IsSequence()) {
+    if (isSequence(list)) {
       for (const auto& entry : list) {
-        if (!entry.IsMap() || !entry["name"].IsScalar() || entry["name"].as<std::string>() != name) continue;
+        if (!entry.IsMap() || !isScalar(entry["name"]) || entry["name"].as<std::string>() != name) continue;
         YAML::Node found = entry[body];
         if (!found || found.IsNull()) return YAML::Node(YAML::NodeType::Map);
         if (!found.IsMap()) return error(std::string(body) + " \"" + name + "\" is not a mapping");
