@@ -1,13 +1,13 @@
 #include "bootstrap/command_runner.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "bootstrap/child_process.h"
 #include "floe/common/file_descriptor.h"
 
 namespace floe::bootstrap {
@@ -28,11 +28,7 @@ class CommandRunnerImpl final : public CommandRunner {
     pid_t pid = ::fork();
     if (pid < 0) return internalError(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
-      // The mask survives exec: a supervisor that blocks SIGTERM in its threads (to
-      // sigwait for it) would otherwise start a child that cannot be stopped.
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      unblockAllSignals();
       ::dup2(writeEnd.get(), STDOUT_FILENO);
       ::dup2(writeEnd.get(), STDERR_FILENO);
       ::execvp(raw[0], raw.data());

@@ -15,6 +15,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bootstrap/child_process.h"
+
 namespace floe::bootstrap {
 namespace {
 
@@ -153,11 +155,7 @@ Result<int> ProcessSupervisor::spawn() {
     return internalError("fork for " + command_.name + ": " + std::strerror(error));
   }
   if (pid == 0) {
-    // The mask survives exec: a supervisor that blocks SIGTERM in its threads (to
-    // sigwait for it) would otherwise start a child that cannot be stopped.
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    unblockAllSignals();
     ::setpgid(0, 0);  // its own group, so stop() reaches its children too
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);  // the supervisor died before prctl took effect

@@ -1,10 +1,6 @@
 #include "cluster/k3s_server.h"
 
-#include <unistd.h>
-
 #include <thread>
-
-#include <boost/asio/ip/address.hpp>
 
 #include "bootstrap/k3s_config.h"
 #include "bootstrap/k3s_installation.h"
@@ -12,32 +8,20 @@
 #include "cluster/kube_connection.h"
 #include "floe/cluster/node_labels.h"
 #include "floe/common/crypto.h"
+#include "head/host_names.h"
 
 namespace floe::appliance {
 namespace {
 
 constexpr size_t kTokenBytes = 24;
 
-bool isIpAddress(const std::string& text) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(text, ec);
-  return !ec;
-}
-
-std::string hostForUrl(const std::string& host) {
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(host, ec);
-  return (!ec && address.is_v6()) ? "[" + host + "]" : host;
-}
-
 std::string defaultNodeName(const nlohmann::json& inventory) {
   if (inventory.is_object() && inventory.contains("host")) {
     std::string hostname = inventory["host"].value("hostname", "");
     if (!hostname.empty()) return hostname;
   }
-  char buffer[256] = {0};
-  if (::gethostname(buffer, sizeof buffer - 1) == 0 && buffer[0] != '\0') return buffer;
-  return "floe-head";
+  std::string hostname = machineHostname();
+  return hostname.empty() ? "floe-head" : hostname;
 }
 
 Status waitUntilReady(const bootstrap::K3sPaths& paths, std::chrono::seconds timeout, std::ostream& progress) {

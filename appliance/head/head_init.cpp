@@ -1,13 +1,12 @@
 #include "head/head_init.h"
 
-#include <unistd.h>
-
-#include <boost/asio/ip/address.hpp>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "floe/common/files.h"
 #include "floe/pki/certificate_authority.h"
+#include "head/host_names.h"
 #include "state/store.h"
 
 namespace floe::appliance {
@@ -21,18 +20,6 @@ constexpr std::chrono::seconds kCaValidity{10LL * 365 * 24 * 3600};
 constexpr std::chrono::seconds kServerCertValidity{2LL * 365 * 24 * 3600};
 constexpr std::chrono::seconds kAdminCertValidity{2LL * 365 * 24 * 3600};
 constexpr const char* kAdvertiseSetting = "advertise";
-
-bool isIpAddress(const std::string& text) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(text, ec);
-  return !ec;
-}
-
-std::string machineHostname() {
-  char buffer[256] = {0};
-  if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
-  return buffer;
-}
 
 Status writeKeyPair(const fs::path& certPath, const pki::Certificate& cert, const fs::path& keyPath,
                     const pki::PrivateKey& key) {
@@ -100,8 +87,10 @@ Result<InitReport> initHead(const InitOptions& options, const Clock& clock) {
 
   FLOE_ASSIGN_OR_RETURN(report.advertised, readAdvertised(*store));
   if (report.advertised.empty()) {
-    report.advertised = options.advertise.empty() ? std::vector<std::string>{machineHostname()}
-                                                  : options.advertise;
+    std::string hostname = machineHostname();
+    report.advertised = options.advertise.empty()
+                            ? std::vector<std::string>{hostname.empty() ? "localhost" : hostname}
+                            : options.advertise;
     FLOE_RETURN_IF_ERROR(storeAdvertised(*store, report.advertised));
   }
 

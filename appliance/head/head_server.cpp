@@ -17,6 +17,7 @@
 #include "floe/pki/certificate_authority.h"
 #include "head/data_dir.h"
 #include "head/downloads.h"
+#include "head/host_names.h"
 #include "head/head_init.h"
 #include "head/systemd_notify.h"
 
@@ -25,12 +26,6 @@ namespace {
 
 namespace asio = boost::asio;
 constexpr std::chrono::seconds kShutdownGrace{5};
-
-std::string hostForUrl(const std::string& host) {
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  return (!ec && address.is_v6()) ? "[" + host + "]" : host;
-}
 
 // Each agent keeps one connection open, so the default soft limit (often 1024 file
 // descriptors) would cap the cluster long before --max-connections does. Raising the

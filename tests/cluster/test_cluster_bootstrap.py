@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 
 from agent_helpers import Agent, create_join_command, make_sysroot, new_machine_id  # noqa: E402
-from netns_lab import Lab, netns_names, netns_unavailable, remove_stale_namespaces  # noqa: E402
+from netns_lab import Lab, netns_unavailable, remove_stale_namespaces  # noqa: E402
 
 STANDIN = HERE / "k3s"
 NS_PREFIX = "floect"
@@ -226,8 +226,7 @@ def stack(binaries, tmp_path_factory):
             agent.cleanup()
         if head is not None:
             head.stop()
-        lab.destroy()
-        left = [ns for ns in netns_names() if lab.run_id in ns]
+        left = lab.destroy()
         assert not left, f"namespaces left behind: {left}"
 
 

@@ -150,7 +150,9 @@ class Lab:
     def set_port(self, role: str, up: bool) -> None:
         ip("-n", self.switch, "link", "set", self.ports[role], "up" if up else "down")
 
-    def destroy(self) -> None:
+    def destroy(self) -> list[str]:
+        """Removes every namespace of this lab; returns the ones still there (should be none)."""
         for ns in self.namespaces:
             _kill_our_processes_in(ns)
             ip("netns", "del", ns, check=False)
+        return [ns for ns in netns_names() if self.run_id in ns]

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from netns_lab import Lab, netns_names, netns_unavailable, remove_stale_namespaces
+from netns_lab import Lab, netns_unavailable, remove_stale_namespaces
 from agent_helpers import Agent, assert_inventory_matches, create_join_command, fixture_facts, make_sysroot, \
     new_machine_id
 from conftest import Head, _assert_no_leaks, wait_until
@@ -111,8 +111,7 @@ def cluster(floe_bin, agent_bin, tmp_path_factory):
             agent.cleanup()
         if head is not None:
             head.cleanup()
-        lab.destroy()
-        left = [ns for ns in netns_names() if lab.run_id in ns]
+        left = lab.destroy()
         assert not left, f"namespaces left behind: {left}"
         if head is not None:
             _assert_no_leaks([head])
