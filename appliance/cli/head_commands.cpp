@@ -101,9 +101,16 @@ Status runReset(const CliContext& ctx, bool confirmed) {
   if (k3s) {
     auto runner = bootstrap::makeCommandRunner();
     FLOE_RETURN_IF_ERROR(bootstrap::removeInstallation(*k3s, *runner).withContext("removing k3s"));
-    ctx.out << "Removed the k3s server: " << k3s->paths.configFile().string() << ", "
-            << k3s->paths.kubeconfig().string() << ", " << k3s->paths.dataDir.string()
-            << (k3s->systemd ? " and " + bootstrap::k3sUnitName(k3s->role) : std::string()) << ".\n";
+    // Name everything removeInstallation deleted, so nothing vanishes unannounced.
+    std::vector<std::string> removed{k3s->paths.configFile().string(), k3s->paths.kubeconfig().string(),
+                                     k3s->paths.dataDir.string()};
+    if (k3s->binaryFromBundle) removed.push_back(k3s->binary.string() + " (installed from the bundle)");
+    if (k3s->systemd) removed.push_back(bootstrap::k3sUnitName(k3s->role));
+    ctx.out << "Removed the k3s server: ";
+    for (std::size_t i = 0; i < removed.size(); ++i) {
+      ctx.out << (i == 0 ? "" : i + 1 == removed.size() ? " and " : ", ") << removed[i];
+    }
+    ctx.out << ".\n";
   }
   std::filesystem::remove_all(dir.root, ec);
   if (ec) return ioError("removing " + dir.root.string() + ": " + ec.message());

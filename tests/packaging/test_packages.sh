@@ -194,6 +194,16 @@ airgap_init_installs() {
     && test -s "$target/etc/config.yaml"
 }
 
+# floe reset removes the k3s it installed from the bundle, and names it in its message.
+airgap_reset_removes_bundle_k3s() {
+  local floe=$1 target="$WORK/airgap-head" out
+  out=$("$floe" reset --yes --data-dir "$target/floe") || { echo ">> floe reset exited $?"; return 1; }
+  echo "$out"
+  grep -qF "$target/bin/k3s (installed from the bundle)" <<<"$out" \
+    && test ! -e "$target/bin/k3s" && test ! -e "$target/etc/config.yaml" && test ! -e "$target/data" \
+    && test ! -e "$target/floe"
+}
+
 airgap_init_refuses_tampered() {
   local floe=$1 bundle="$WORK/airgap-bundle-bad" target="$WORK/airgap-head-bad"
   cp -a "$2" "$bundle" || return 1
@@ -258,6 +268,8 @@ airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
     airgap_init_installs "$floe" "$out"
   check "airgap: floe init refuses a bundle with one byte changed in k3s/k3s and installs nothing of k3s" \
     airgap_init_refuses_tampered "$floe" "$out"
+  check "airgap: floe reset --yes removes the bundle's k3s binary, config and data, and names the binary" \
+    airgap_reset_removes_bundle_k3s "$floe"
   check "airgap: a refused floe init --bundle leaves no floe data directory behind (state database, CA)" \
     airgap_init_leaves_no_state
   check "airgap: --agent-packages puts floe-agent packages in the bundle; floe init offers them under /downloads/" \
