@@ -11,6 +11,7 @@
 #include "agent/join/join.h"
 #include "agent/run/heartbeat_loop.h"
 #include "agent/run/load_sampler.h"
+#include "agent/run/retry_gate.h"
 #include "agent/run/run_lock.h"
 #include "bootstrap/k3s_service.h"
 #include "floe/common/files.h"
@@ -170,8 +171,9 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
   }
   // A node approved after a pending join: set up and start its k3s agent now.
   bool warnedNoOptions = false;
+  RetryGate k3sSetupRetry(clock, Backoff(std::chrono::seconds(10), std::chrono::minutes(5)));
   auto onK3sOffered = [&](const nlohmann::json& offered) {
-    if (k3sService) return;
+    if (k3sService || !k3sSetupRetry.due()) return;
     auto options = loadK3sAgentOptions(stateDir);
     if (!options.isOk()) {
       if (!warnedNoOptions) {
@@ -187,10 +189,17 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
     auto setup = configureK3sAgent(withK3s, hostInventoryJson(collectHostInventory(sysroot)), {}, *options, stateDir,
                                    *runner);
     if (!setup.isOk() || !setup->configured) {
-      spdlog::error("cannot set up the k3s agent offered by the head error=\"{}\"",
-                    setup.isOk() ? setup->why : setup.status().message());
+      std::string why = setup.isOk() ? setup->why : setup.status().message();
+      auto failure = k3sSetupRetry.failed(why);
+      auto retryS = std::chrono::duration_cast<std::chrono::seconds>(failure.retryIn).count();
+      if (failure.newReason) {
+        spdlog::error("cannot set up the k3s agent offered by the head; retrying in {} s error=\"{}\"", retryS, why);
+      } else {
+        spdlog::debug("k3s agent set-up failed again; retrying in {} s error=\"{}\"", retryS, why);
+      }
       return;
     }
+    k3sSetupRetry.succeeded();
     k3sService = bootstrap::makeK3sService(setup->installation, k3sAgentLogFile(stateDir), nullptr, *runner, clock);
     if (!setup->installation.systemd) {
       if (auto started = k3sService->start(); !started.isOk()) {
