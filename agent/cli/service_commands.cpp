@@ -170,6 +170,9 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
     if (!k3s->systemd) FLOE_RETURN_IF_ERROR(k3sService->start().withContext("starting the k3s agent"));
   }
   // A node approved after a pending join: set up and start its k3s agent now.
+  // A node joined with --no-k3s says so in its heartbeats, so the head stops offering k3s.
+  auto joinOptions = loadK3sAgentOptions(stateDir);
+  const bool k3sWanted = !joinOptions.isOk() || joinOptions->enabled;
   bool warnedNoOptions = false;
   RetryGate k3sSetupRetry(clock, Backoff(std::chrono::seconds(10), std::chrono::minutes(5)));
   auto onK3sOffered = [&](const nlohmann::json& offered) {
@@ -210,9 +213,9 @@ Status runAgentService(const AgentCliContext& ctx, std::chrono::seconds inventor
   HeartbeatDependencies deps{[&stateDir] { return nodeClient(stateDir); }, clock, stop,
                              [sysroot] { return hostInventoryJson(collectHostInventory(sysroot)); },
                              [&load] { return load.sample(); },
-                             [&k3sService] {
-                               return k3sService ? k3sService->status().toJson()
-                                                 : nlohmann::json{{"state", "not-installed"}};
+                             [&k3sService, k3sWanted] {
+                               if (k3sService) return k3sService->status().toJson();
+                               return nlohmann::json{{"state", k3sWanted ? "not-installed" : "disabled"}};
                              },
                              onK3sOffered};
   HeartbeatSettings settings;

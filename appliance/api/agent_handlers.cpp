@@ -156,11 +156,12 @@ http::Response heartbeat(ApiContext& ctx, const http::Request& request) {
     *target = *it;
   }
   if (report.k3s.is_object() && report.k3s.contains("state")) {
-    static const std::set<std::string> kK3sStates = {"not-installed", "starting", "running", "failed"};
+    // "disabled": the node joined with --no-k3s and wants no k3s parameters.
+    static const std::set<std::string> kK3sStates = {"disabled", "not-installed", "starting", "running", "failed"};
     const auto& state = report.k3s["state"];
     if (!state.is_string() || kK3sStates.count(state.get<std::string>()) == 0) {
       return http::Response::error(400, "invalid_argument",
-                                   "field 'k3s.state' must be one of not-installed, starting, running, failed");
+                                   "field 'k3s.state' must be one of disabled, not-installed, starting, running, failed");
     }
   }
   auto outcome = ctx.nodes.heartbeat(urlId, request.peer.certificateSha256, report);

@@ -182,6 +182,23 @@ def test_run_lost_and_restart_keep_identity(head_factory, agent_factory):
                and head.node(node_id)["state"] == "ready", timeout=10, what="ready after the re-join")
 
 
+def test_no_k3s_node_reports_k3s_disabled(head_factory, agent_factory):
+    """A node joined with --no-k3s tells the head so in its heartbeats ("disabled"), so a
+    head that runs k3s does not offer it the agent token on every heartbeat."""
+    head = head_factory(serve_args=FAST_SERVE_ARGS)
+    _, token = create_join_command(head)
+    wants_k3s, no_k3s = agent_factory(), agent_factory()
+    wanted_id = wants_k3s.join_ok(head.url, token)["node_id"]
+    disabled_id = no_k3s.join_ok(head.url, token, "--no-k3s")["node_id"]
+    wants_k3s.start()
+    no_k3s.start()
+    states = wait_until(lambda: (lambda a, b: (a, b) if a and b else None)(
+        (head.node(wanted_id).get("k3s") or {}).get("state"), (head.node(disabled_id).get("k3s") or {}).get("state")),
+        timeout=10, step=0.2, what="both nodes' k3s state in a heartbeat")
+    assert states == ("not-installed", "disabled"), states
+    assert wants_k3s.stop() == 0 and no_k3s.stop() == 0
+
+
 def test_rejoin_while_the_agent_runs_keeps_it_running(head_factory, agent_factory):
     """An operator pasting the join command again on a machine whose service runs."""
     head = head_factory(serve_args=FAST_SERVE_ARGS)

@@ -97,7 +97,7 @@ def test_heartbeat_bad_body(shared_head, two_nodes):
 
 
 def test_heartbeat_invalid_k3s_state(shared_head, two_nodes):
-    """k3s.state is one of not-installed|starting|running|failed; anything else is invalid."""
+    """k3s.state is one of disabled|not-installed|starting|running|failed; anything else is invalid."""
     a, _ = two_nodes
     assert_error(heartbeat(shared_head, a.id, a.tls, default_heartbeat(k3s={"state": "exploded"})), 400,
                  "invalid_argument")
