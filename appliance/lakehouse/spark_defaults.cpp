@@ -123,6 +123,7 @@ std::vector<SparkProperty> sparkProperties(const LakehouseEndpoints& e) {
       {catalog + ".s3.secret-access-key", std::string(kIcebergEnvironmentPrefix) + e.s3SecretAccessKeyVariable},
   };
   if (!e.catalogCredentialVariable.empty()) {
+    properties.emplace_back(catalog + ".rest.auth.type", "oauth2");
     properties.emplace_back(catalog + ".credential", std::string(kIcebergEnvironmentPrefix) + e.catalogCredentialVariable);
     properties.emplace_back(catalog + ".oauth2-server-uri", catalogUri + "/v1/oauth/tokens");
     if (!e.catalogScope.empty()) properties.emplace_back(catalog + ".scope", e.catalogScope);

@@ -36,6 +36,7 @@ TEST_CASE("sparkProperties: the defaults point at the services the deployer crea
   CHECK(p.at("spark.sql.catalog.floe.oauth2-server-uri") ==
         "http://polaris.floe-lakehouse.svc:8181/api/catalog/v1/oauth/tokens");
   CHECK(p.at("spark.sql.catalog.floe.scope") == "PRINCIPAL_ROLE:ALL");
+  CHECK(p.at("spark.sql.catalog.floe.rest.auth.type") == "oauth2");
 }
 
 TEST_CASE("sparkProperties: secrets are referenced by variable, never included", "[spark-defaults]") {
@@ -66,6 +67,7 @@ TEST_CASE("sparkProperties: a client outside the cluster gets its own endpoints 
   CHECK(p.at("spark.kubernetes.executor.secretKeyRef.MY_S3_KEY") == "floe-s3-credentials:MY_S3_KEY");
   CHECK_FALSE(p.count("spark.sql.catalog.lake.credential"));
   CHECK_FALSE(p.count("spark.sql.catalog.lake.oauth2-server-uri"));
+  CHECK_FALSE(p.count("spark.sql.catalog.lake.rest.auth.type"));
   CHECK_FALSE(p.count("spark.kubernetes.driver.secretKeyRef.FLOE_CATALOG_CREDENTIAL"));
   CHECK(p.size() == properties.size());  // no key twice
   // The extensions come first and the catalog class before its options: a stable order
