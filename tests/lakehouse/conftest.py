@@ -67,6 +67,7 @@ def seaweedfs(installed, tmp_path_factory, secrets_env):
 def catalog(seaweedfs, tmp_path_factory):
     rest = RestCatalog(tmp_path_factory.mktemp("rest-catalog"), f"s3://{BUCKET}/", seaweedfs).start()
     proxy = RecordingProxy(rest.port).start()
+    proxy.upstream = rest
     try:
         yield proxy
     finally:

@@ -156,9 +156,11 @@ class RestCatalog:
             "CATALOG_IO__IMPL": "org.apache.iceberg.aws.s3.S3FileIO",
             "CATALOG_S3_ENDPOINT": self.s3.endpoint,
             "CATALOG_S3_PATH__STYLE__ACCESS": "true",
-            "CATALOG_S3_ACCESS__KEY__ID": self.s3.access_key,
-            "CATALOG_S3_SECRET__ACCESS__KEY": self.s3.secret_key,
             "CATALOG_CLIENT_REGION": "us-east-1",
+            # The server logs its catalog properties: the keys go through the AWS SDK's
+            # own variables instead, so they stay out of its log.
+            "AWS_ACCESS_KEY_ID": self.s3.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.s3.secret_key,
         })
         self.log = self.workdir / "rest-catalog.log"
         self.process = subprocess.Popen(

@@ -7,8 +7,8 @@ import subprocess
 import urllib.parse
 
 import pytest
-from conftest import (BUCKET, CATALOG_CLIENT_ID, S3_ACCESS_KEY_VARIABLE, S3_SECRET_KEY_VARIABLE, floe_spark_defaults,
-                      parse_spark_defaults, spark_environment, spark_jars)
+from conftest import (BUCKET, CATALOG_CLIENT_ID, CATALOG_CREDENTIAL_VARIABLE, S3_ACCESS_KEY_VARIABLE,
+                      S3_SECRET_KEY_VARIABLE, floe_spark_defaults, parse_spark_defaults, spark_environment, spark_jars)
 from services import CACHE, versions
 
 FIRST_BATCH = [(1, "apples", 3), (2, "pears", 5)]
@@ -124,3 +124,11 @@ def test_without_the_s3_variables_spark_cannot_read(installed, client_flags, sec
     assert "ORDERS Row(" not in output
     # The `env:` references resolve to nothing, and the AWS SDK finds no keys of its own.
     assert "Unable to load credentials from any of the providers" in output, output[-3000:]
+
+
+def test_no_secret_reaches_the_services_logs(seaweedfs, catalog, orders, secrets_env):
+    logs = {path: path.read_text(errors="replace") for path in (seaweedfs.log, catalog.upstream.log)}
+    for path, text in logs.items():
+        assert text, f"{path} is empty: the check would prove nothing"
+        for secret in (secrets_env[S3_SECRET_KEY_VARIABLE], secrets_env[CATALOG_CREDENTIAL_VARIABLE].split(":")[1]):
+            assert secret not in text, path
