@@ -98,6 +98,21 @@ cluster_tier() {
 }
 cluster_tier
 
+# Lakehouse tier: real Spark (pyspark, local mode) + Iceberg REST catalog + SeaweedFS,
+# using the settings `floe spark-defaults` prints (tests/lakehouse/README.md). Its setup
+# downloads pyspark, the Iceberg jars and SeaweedFS once into $FLOE_CACHE_DIR/lakehouse.
+lakehouse_tier() {
+  step "setup (lakehouse; cold: a few minutes of downloads, cached: instant)"
+  if ! "$ROOT/tests/lakehouse/setup.sh" >"$RESULTS/setup-lakehouse.log" 2>&1; then
+    tail -30 "$RESULTS/setup-lakehouse.log"
+    echo '<testsuite name="lakehouse"><testcase name="lakehouse setup"><failure message="tests/lakehouse/setup.sh failed; see setup-lakehouse.log"/></testcase></testsuite>' >"$RESULTS/lakehouse.xml"
+    return
+  fi
+  FLOE_BIN="$ROOT/build/release/appliance/floe" run_tier lakehouse "$FLOE_CACHE_DIR/lakehouse/venv/bin/python" \
+    -m pytest "$ROOT/tests/lakehouse" -q -p no:cacheprovider --junitxml "$RESULTS/lakehouse.xml"
+}
+lakehouse_tier
+
 # Packaging tier: builds .deb/.rpm in build/pkg, lints them, and installs, upgrades,
 # removes and purges floe on this machine (it refuses to touch a floe it did not install).
 run_tier packaging env FLOE_TEST_RESULTS="$RESULTS/packaging.xml" "$ROOT/tests/packaging/test_packages.sh"
