@@ -302,15 +302,13 @@ OCI="$WORK/oci"
 IMAGE="$OCI:$TAG"
 umoci init --layout "$OCI" || die "umoci init failed"
 umoci new --image "$IMAGE" || die "umoci new failed"
-umoci raw add-layer --image "$IMAGE" --history.created="$CREATED" --history.author=floe \
-  --history.created_by="mmdebstrap $DEBIAN_SUITE: $BASE_PACKAGES" "$BASE_TAR" \
-  || die "adding the Debian layer failed"
-umoci raw add-layer --image "$IMAGE" --history.created="$CREATED" --history.author=floe \
-  --history.created_by="Spark $SPARK_VERSION from pyspark, Iceberg $ICEBERG_VERSION from Maven Central" "$WORK/spark.tar" \
-  || die "adding the Spark layer failed"
-umoci raw add-layer --image "$IMAGE" --history.created="$CREATED" --history.author=floe \
-  --history.created_by="floe spark-images/entrypoint.sh and decom.sh" "$WORK/entry.tar" \
-  || die "adding the entrypoint layer failed"
+add_layer() {  # add_layer TAR HISTORY: appends TAR (gzip-compressed by umoci)
+  umoci raw add-layer --image "$IMAGE" --history.created="$CREATED" --history.author=floe \
+    --history.created_by="$2" "$1" || die "adding the layer $1 ($2) failed"
+}
+add_layer "$BASE_TAR" "mmdebstrap $DEBIAN_SUITE: $BASE_PACKAGES"
+add_layer "$WORK/spark.tar" "Spark $SPARK_VERSION from pyspark, Iceberg $ICEBERG_VERSION from Maven Central"
+add_layer "$WORK/entry.tar" "floe spark-images/entrypoint.sh and decom.sh"
 
 umoci config --image "$IMAGE" --no-history --created="$CREATED" --author=floe \
   --architecture=amd64 --os=linux \
@@ -355,6 +353,17 @@ PY
   --owner=0 --group=0 --numeric-owner --format=posix \
   --pax-option='exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime' oci-layout index.json blobs) \
   || die "writing the archive failed"
-rm -f "$CACHE/archives/"*"-$ARCHIVE_NAME"  # one cached archive per version is enough
+# The cache keeps what this build used, and nothing older: each pyspark is 450 MB, each
+# Debian layer 380 MB, each archive 670 MB.
+prune_cache() {
+  local file
+  for file in "$CACHE"/downloads/* "$CACHE"/base/* "$CACHE"/archives/*; do
+    case "$file" in
+      "$PYSPARK_SDIST"|"$ICEBERG_RUNTIME_JAR"|"$ICEBERG_AWS_JAR"|"$BASE_TAR"|"$BASE_TAR.packages"|"$CACHED_ARCHIVE") ;;
+      *) if [ -f "$file" ]; then rm -f -- "$file"; fi ;;
+    esac
+  done
+}
 mv "$WORK/$ARCHIVE_NAME" "$CACHED_ARCHIVE"
+prune_cache
 publish "$CACHED_ARCHIVE"

@@ -63,7 +63,7 @@ executor_classpath() {
 # The driver passes the executor's JVM options as SPARK_JAVA_OPT_0, _1, ... in order.
 executor_java_opts() {
   local name
-  for name in $(compgen -e | grep '^SPARK_JAVA_OPT_[0-9][0-9]*$' | sort -t_ -k4 -n); do
+  for name in $(compgen -e | { grep '^SPARK_JAVA_OPT_[0-9][0-9]*$' || true; } | sort -t_ -k4 -n); do
     printf '%s\n' "${!name}"
   done
 }
@@ -122,6 +122,8 @@ case "$role" in
     ;;
 esac
 
-[ "${FLOE_ENTRYPOINT_TRACE:-0}" = 1 ] && printf 'entrypoint: exec %q' "${cmd[@]}" >&2 && echo >&2
+if [ "${FLOE_ENTRYPOINT_TRACE:-0}" = 1 ]; then
+  { printf 'entrypoint: exec'; printf ' %q' "${cmd[@]}"; echo; } >&2
+fi
 # -s: be a subreaper too when the runtime does not start us as PID 1.
 exec /usr/bin/tini -s -- "${cmd[@]}"

@@ -224,13 +224,37 @@ def test_roles_without_their_settings_fail_naming_what_is_missing(container):
     assert driver.returncode == 64 and "SPARK_DRIVER_BIND_ADDRESS" in driver.stderr
 
 
-def test_local_spark_job_writes_and_reads_an_iceberg_table(container, tmp_path):
+def test_executor_role_starts_the_kubernetes_executor_backend(container):
+    """What an executor pod runs, against a driver address where nothing listens: the
+    JVM must start Spark's KubernetesExecutorBackend with the pod's settings and then
+    fail to reach the driver (a real driver needs a Kubernetes API server)."""
+    result = container.run("executor", env=[
+        "SPARK_DRIVER_URL=spark://CoarseGrainedScheduler@127.0.0.1:1",
+        "SPARK_EXECUTOR_ID=7", "SPARK_EXECUTOR_CORES=1", "SPARK_APPLICATION_ID=spark-app-test",
+        "SPARK_EXECUTOR_POD_IP=127.0.0.1", "SPARK_EXECUTOR_MEMORY=512m",
+        "SPARK_EXECUTOR_POD_NAME=floe-exec-7", "SPARK_JAVA_OPT_1=-Dfloe.second=2",
+        "SPARK_JAVA_OPT_0=-Dfloe.first=1", "FLOE_ENTRYPOINT_TRACE=1"], timeout=180)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    trace = next(line for line in result.stderr.splitlines() if line.startswith("entrypoint: exec"))
+    assert "-Dfloe.first=1 -Dfloe.second=2 -Xms512m -Xmx512m" in trace, trace
+    assert "org.apache.spark.scheduler.cluster.k8s.KubernetesExecutorBackend" in trace, trace
+    assert "--podName floe-exec-7" in trace and "--executor-id 7" in trace, trace
+    # Started, then asked the driver for the application's settings, as executors do first.
+    assert "KubernetesExecutorBackend: Started daemon" in output, output[-6000:]
+    assert "Failed to connect to /127.0.0.1:1" in output, output[-6000:]
+
+
+def test_driver_role_runs_a_spark_job_writing_and_reading_an_iceberg_table(container, tmp_path):
+    """The driver role (what Spark's Kubernetes backend starts a driver pod with), here
+    with a local master: Spark, Iceberg and a Python worker inside the image."""
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     os.chown(warehouse, UID, UID)
     result = container.run(
-        "spark-submit", "--master", "local[2]", "--conf", "spark.driver.memory=768m",
+        "driver", "--master", "local[2]", "--conf", "spark.driver.memory=768m",
         "/job/iceberg_job.py", "file:///warehouse",
+        env=["SPARK_DRIVER_BIND_ADDRESS=127.0.0.1"],
         mounts=[(HERE, "/job"), (warehouse, "/warehouse")], timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
