@@ -342,3 +342,39 @@ def test_server_roles_serve_with_the_mounted_spark_defaults(container, tmp_path,
     output = log_path.read_text()
     assert listening, f"{role} did not listen on {port}:\n{output[-6000:]}"
     assert started in output, output[-6000:]
+
+
+def recipe_copy(tmp_path, **overrides):
+    """spark-images/ copied into TMP/spark-images with versions.env entries replaced, so
+    build.sh runs with ROOT=TMP (no appliance/lakehouse/versions.env unless a test adds
+    one) and the shared download cache."""
+    copy_dir = tmp_path / "spark-images"
+    shutil.copytree(ROOT / "spark-images", copy_dir)
+    env_file = copy_dir / "versions.env"
+    lines = env_file.read_text().splitlines()
+    for key, value in overrides.items():
+        lines = [f"{key}={value}" if line.startswith(f"{key}=") else line for line in lines]
+    env_file.write_text("\n".join(lines) + "\n")
+    return copy_dir / "build.sh"
+
+
+def test_build_refuses_a_download_that_does_not_match_its_pin(tmp_path):
+    wrong = "0" * 64
+    build = recipe_copy(tmp_path, ICEBERG_AWS_BUNDLE_SHA256=wrong)
+    result = run(build, "--out", tmp_path / "out", check=False, timeout=600)
+    assert result.returncode == 1, result.stderr
+    assert "checksum mismatch" in result.stderr and wrong in result.stderr, result.stderr
+    assert f"iceberg-aws-bundle-{VERSIONS['ICEBERG_VERSION']}.jar" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_refuses_versions_other_than_the_lakehouse_pin(tmp_path):
+    build = recipe_copy(tmp_path)
+    lakehouse = tmp_path / "appliance" / "lakehouse"
+    lakehouse.mkdir(parents=True)
+    (lakehouse / "versions.env").write_text(
+        f"SPARK_VERSION=9.9.9\nICEBERG_VERSION={VERSIONS['ICEBERG_VERSION']}\n")
+    result = run(build, "--out", tmp_path / "out", check=False, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "SPARK_VERSION is 9.9.9 in" in result.stderr and VERSIONS["SPARK_VERSION"] in result.stderr
+    assert not (tmp_path / "out").exists()
