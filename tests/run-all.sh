@@ -17,7 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-sanitizers) SANITIZERS=0 ;;
     --slow) export FLOE_SLOW_TESTS=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "run-all: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
