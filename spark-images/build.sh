@@ -16,7 +16,7 @@
 #            tini, bash, procps, python3 (PySpark workers), ca-certificates; user spark (185)
 #   layer 2  /opt/spark: Spark's jars, bin/, sbin/ and python/lib from the pyspark source
 #            distribution on PyPI, plus iceberg-spark-runtime and iceberg-aws-bundle from
-#            Maven Central
+#            Maven Central, and sbin/start-connect-server.sh from this directory
 #   layer 3  /opt/entrypoint.sh and /opt/decom.sh from this directory
 # Image config: user 185:185, entrypoint /opt/entrypoint.sh, SPARK_HOME=/opt/spark,
 # JAVA_HOME, working dir /opt/spark/work-dir, version labels. The archive's index.json
@@ -223,7 +223,8 @@ JAVA_VERSION_IN_BASE=$(awk -v p="$JAVA_PACKAGE" '$1 == p { print $2 }' "$BASE_TA
 
 ARCHIVE_KEY=$(
   { sha256_of "$BASE_TAR"; echo "$PYSPARK_SDIST_SHA256 $ICEBERG_SPARK_RUNTIME_SHA256 $ICEBERG_AWS_BUNDLE_SHA256 $EPOCH";
-    sha256sum "$SCRIPT_DIR/build.sh" "$SCRIPT_DIR/entrypoint.sh" "$SCRIPT_DIR/decom.sh" "$SCRIPT_DIR/versions.env" | cut -d' ' -f1; } \
+    sha256sum "$SCRIPT_DIR/build.sh" "$SCRIPT_DIR/entrypoint.sh" "$SCRIPT_DIR/decom.sh" \
+      "$SCRIPT_DIR/start-connect-server.sh" "$SCRIPT_DIR/versions.env" | cut -d' ' -f1; } \
   | sha256sum | cut -c1-16)
 CACHED_ARCHIVE="$CACHE/archives/$ARCHIVE_KEY-$ARCHIVE_NAME"
 
@@ -273,6 +274,9 @@ for jar in spark-core spark-kubernetes spark-connect spark-hive-thriftserver; do
     || die "pyspark-$SPARK_VERSION.tar.gz has no ${jar}_2.13-$SPARK_VERSION.jar; this image needs it"
 done
 install -m 0644 "$ICEBERG_RUNTIME_JAR" "$ICEBERG_AWS_JAR" "$SPARK_HOME_DIR/jars/"
+[ ! -e "$SPARK_HOME_DIR/sbin/start-connect-server.sh" ] \
+  || die "pyspark-$SPARK_VERSION.tar.gz now carries sbin/start-connect-server.sh; drop spark-images/start-connect-server.sh"
+install -m 0755 "$SCRIPT_DIR/start-connect-server.sh" "$SPARK_HOME_DIR/sbin/start-connect-server.sh"
 cat >"$SPARK_HOME_DIR/RELEASE" <<EOF
 Spark $SPARK_VERSION (Scala 2.13), from pyspark-$SPARK_VERSION.tar.gz on PyPI (sha256 $PYSPARK_SDIST_SHA256)
 Iceberg $ICEBERG_VERSION: $ICEBERG_SPARK_RUNTIME_ARTIFACT-$ICEBERG_VERSION.jar (sha256 $ICEBERG_SPARK_RUNTIME_SHA256), iceberg-aws-bundle-$ICEBERG_VERSION.jar (sha256 $ICEBERG_AWS_BUNDLE_SHA256), from Maven Central

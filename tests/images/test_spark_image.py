@@ -327,12 +327,14 @@ spark.history.ui.port              18088
 @pytest.mark.parametrize("role, port, started", [
     ("connect-server", 15012, "Spark Connect server started"),
     ("history-server", 18088, "Bound HistoryServer"),
+    # Apache's script name, which manifests written for Apache's image use as the command.
+    ("/opt/spark/sbin/start-connect-server.sh", 15012, "Spark Connect server started"),
 ])
 def test_server_roles_serve_with_the_mounted_spark_defaults(container, tmp_path, role, port, started):
     conf = tmp_path / "conf"
     conf.mkdir()
     (conf / "spark-defaults.conf").write_text(SPARK_DEFAULTS)
-    log_path = tmp_path / f"{role}.log"
+    log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         name = container.serve(role, log=log, mounts=[(conf, "/opt/spark/conf")])
     try:
