@@ -16,7 +16,8 @@
 #            tini, bash, procps, python3 (PySpark workers), ca-certificates; user spark (185)
 #   layer 2  /opt/spark: Spark's jars, bin/, sbin/ and python/lib from the pyspark source
 #            distribution on PyPI, plus iceberg-spark-runtime and iceberg-aws-bundle from
-#            Maven Central, and sbin/start-connect-server.sh from this directory
+#            Maven Central, hadoop-aws (S3A) with the AWS SDK's transfer manager and the
+#            analytics accelerator from Maven Central, and sbin/start-connect-server.sh
 #   layer 3  /opt/entrypoint.sh and /opt/decom.sh from this directory
 # Image config: user 185:185, entrypoint /opt/entrypoint.sh, SPARK_HOME=/opt/spark,
 # JAVA_HOME, working dir /opt/spark/work-dir, version labels. The archive's index.json
@@ -64,7 +65,9 @@ done
 . "$SCRIPT_DIR/versions.env" || die "reading $SCRIPT_DIR/versions.env failed"
 for var in SPARK_VERSION PYSPARK_SDIST_SHA256 ICEBERG_VERSION ICEBERG_SPARK_RUNTIME_ARTIFACT \
            ICEBERG_SPARK_RUNTIME_SHA256 ICEBERG_AWS_BUNDLE_SHA256 DEBIAN_SUITE JAVA_PACKAGE \
-           IMAGE_NAME SPARK_UID IMAGE_SOURCE_DATE_EPOCH; do
+           IMAGE_NAME SPARK_UID IMAGE_SOURCE_DATE_EPOCH HADOOP_AWS_VERSION HADOOP_AWS_SHA256 \
+           AWS_SDK_VERSION S3_TRANSFER_MANAGER_SHA256 ANALYTICS_ACCELERATOR_S3_VERSION \
+           ANALYTICS_ACCELERATOR_S3_SHA256; do
   [ -n "${!var:-}" ] || die "$var is not set in $SCRIPT_DIR/versions.env"
 done
 # The lakehouse tier's pin is canonical for the versions; an image built from others
@@ -166,7 +169,19 @@ fetch_maven_jar() {
 PYSPARK_SDIST=$(fetch_pyspark)
 ICEBERG_RUNTIME_JAR=$(fetch_maven_jar org/apache/iceberg "$ICEBERG_SPARK_RUNTIME_ARTIFACT" "$ICEBERG_VERSION" "$ICEBERG_SPARK_RUNTIME_SHA256")
 ICEBERG_AWS_JAR=$(fetch_maven_jar org/apache/iceberg iceberg-aws-bundle "$ICEBERG_VERSION" "$ICEBERG_AWS_BUNDLE_SHA256")
-say "verified pyspark $SPARK_VERSION, $ICEBERG_SPARK_RUNTIME_ARTIFACT and iceberg-aws-bundle $ICEBERG_VERSION"
+HADOOP_AWS_JAR=$(fetch_maven_jar org/apache/hadoop hadoop-aws "$HADOOP_AWS_VERSION" "$HADOOP_AWS_SHA256")
+S3_TRANSFER_MANAGER_JAR=$(fetch_maven_jar software/amazon/awssdk s3-transfer-manager "$AWS_SDK_VERSION" "$S3_TRANSFER_MANAGER_SHA256")
+ANALYTICS_ACCELERATOR_JAR=$(fetch_maven_jar software/amazon/s3/analyticsaccelerator analyticsaccelerator-s3 \
+  "$ANALYTICS_ACCELERATOR_S3_VERSION" "$ANALYTICS_ACCELERATOR_S3_SHA256")
+EXTRA_JARS=("$ICEBERG_RUNTIME_JAR" "$ICEBERG_AWS_JAR" "$HADOOP_AWS_JAR" "$S3_TRANSFER_MANAGER_JAR" "$ANALYTICS_ACCELERATOR_JAR")
+say "verified pyspark $SPARK_VERSION, $ICEBERG_SPARK_RUNTIME_ARTIFACT and iceberg-aws-bundle $ICEBERG_VERSION, hadoop-aws $HADOOP_AWS_VERSION and its S3 extras"
+# The transfer manager must be the SDK the Iceberg bundle carries: S3A uses both.
+bundled_sdk=$(python3 -c 'import sys, zipfile
+props = zipfile.ZipFile(sys.argv[1]).read("META-INF/maven/software.amazon.awssdk/s3/pom.properties").decode()
+print(dict(l.split("=", 1) for l in props.splitlines() if "=" in l)["version"])' "$ICEBERG_AWS_JAR") \
+  || die "cannot read the AWS SDK version inside $ICEBERG_AWS_JAR"
+[ "$bundled_sdk" = "$AWS_SDK_VERSION" ] \
+  || die "iceberg-aws-bundle $ICEBERG_VERSION carries AWS SDK $bundled_sdk but versions.env says AWS_SDK_VERSION=$AWS_SDK_VERSION; set it (and S3_TRANSFER_MANAGER_SHA256) to match"
 
 # ---- layer 1: Debian ---------------------------------------------------------------
 
@@ -273,13 +288,16 @@ for jar in spark-core spark-kubernetes spark-connect spark-hive-thriftserver; do
   [ -f "$SPARK_HOME_DIR/jars/${jar}_2.13-$SPARK_VERSION.jar" ] \
     || die "pyspark-$SPARK_VERSION.tar.gz has no ${jar}_2.13-$SPARK_VERSION.jar; this image needs it"
 done
-install -m 0644 "$ICEBERG_RUNTIME_JAR" "$ICEBERG_AWS_JAR" "$SPARK_HOME_DIR/jars/"
+[ -f "$SPARK_HOME_DIR/jars/hadoop-client-api-$HADOOP_AWS_VERSION.jar" ] \
+  || die "hadoop-aws $HADOOP_AWS_VERSION does not match Spark's Hadoop ($(cd "$SPARK_HOME_DIR/jars" && ls hadoop-client-api-*.jar)); set HADOOP_AWS_VERSION and its digest in versions.env"
+install -m 0644 "${EXTRA_JARS[@]}" "$SPARK_HOME_DIR/jars/"
 [ ! -e "$SPARK_HOME_DIR/sbin/start-connect-server.sh" ] \
   || die "pyspark-$SPARK_VERSION.tar.gz now carries sbin/start-connect-server.sh; drop spark-images/start-connect-server.sh"
 install -m 0755 "$SCRIPT_DIR/start-connect-server.sh" "$SPARK_HOME_DIR/sbin/start-connect-server.sh"
 cat >"$SPARK_HOME_DIR/RELEASE" <<EOF
 Spark $SPARK_VERSION (Scala 2.13), from pyspark-$SPARK_VERSION.tar.gz on PyPI (sha256 $PYSPARK_SDIST_SHA256)
 Iceberg $ICEBERG_VERSION: $ICEBERG_SPARK_RUNTIME_ARTIFACT-$ICEBERG_VERSION.jar (sha256 $ICEBERG_SPARK_RUNTIME_SHA256), iceberg-aws-bundle-$ICEBERG_VERSION.jar (sha256 $ICEBERG_AWS_BUNDLE_SHA256), from Maven Central
+S3A: hadoop-aws-$HADOOP_AWS_VERSION.jar (sha256 $HADOOP_AWS_SHA256), s3-transfer-manager-$AWS_SDK_VERSION.jar (sha256 $S3_TRANSFER_MANAGER_SHA256), analyticsaccelerator-s3-$ANALYTICS_ACCELERATOR_S3_VERSION.jar (sha256 $ANALYTICS_ACCELERATOR_S3_SHA256), from Maven Central
 Java: Debian $JAVA_PACKAGE $JAVA_VERSION_IN_BASE
 Image: $IMAGE_NAME:$TAG, built by floe's spark-images/build.sh
 EOF
@@ -311,7 +329,7 @@ add_layer() {  # add_layer TAR HISTORY: appends TAR (gzip-compressed by umoci)
     --history.created_by="$2" "$1" || die "adding the layer $1 ($2) failed"
 }
 add_layer "$BASE_TAR" "mmdebstrap $DEBIAN_SUITE: $BASE_PACKAGES"
-add_layer "$WORK/spark.tar" "Spark $SPARK_VERSION from pyspark, Iceberg $ICEBERG_VERSION from Maven Central"
+add_layer "$WORK/spark.tar" "Spark $SPARK_VERSION from pyspark; Iceberg $ICEBERG_VERSION, hadoop-aws $HADOOP_AWS_VERSION from Maven Central"
 add_layer "$WORK/entry.tar" "floe spark-images/entrypoint.sh and decom.sh"
 
 umoci config --image "$IMAGE" --no-history --created="$CREATED" --author=floe \
@@ -363,7 +381,8 @@ prune_cache() {
   local file
   for file in "$CACHE"/downloads/* "$CACHE"/base/* "$CACHE"/archives/*; do
     case "$file" in
-      "$PYSPARK_SDIST"|"$ICEBERG_RUNTIME_JAR"|"$ICEBERG_AWS_JAR"|"$BASE_TAR"|"$BASE_TAR.packages"|"$CACHED_ARCHIVE") ;;
+      "$PYSPARK_SDIST"|"$BASE_TAR"|"$BASE_TAR.packages"|"$CACHED_ARCHIVE") ;;
+      "$ICEBERG_RUNTIME_JAR"|"$ICEBERG_AWS_JAR"|"$HADOOP_AWS_JAR"|"$S3_TRANSFER_MANAGER_JAR"|"$ANALYTICS_ACCELERATOR_JAR") ;;
       *) if [ -f "$file" ]; then rm -f -- "$file"; fi ;;
     esac
   done

@@ -210,7 +210,8 @@ def test_spark_and_iceberg_jars_are_in_spark_home(container):
     iceberg = VERSIONS["ICEBERG_VERSION"]
     spark = VERSIONS["SPARK_VERSION"]
     for jar in (f"{VERSIONS['ICEBERG_SPARK_RUNTIME_ARTIFACT']}-{iceberg}.jar",
-                f"iceberg-aws-bundle-{iceberg}.jar",
+                f"iceberg-aws-bundle-{iceberg}.jar", f"hadoop-aws-{VERSIONS['HADOOP_AWS_VERSION']}.jar",
+                f"s3-transfer-manager-{VERSIONS['AWS_SDK_VERSION']}.jar",
                 f"spark-core_2.13-{spark}.jar", f"spark-kubernetes_2.13-{spark}.jar",
                 f"spark-connect_2.13-{spark}.jar", "pyspark.zip"):
         assert jar in listing, f"{jar} missing from the image: {listing}"
@@ -264,6 +265,22 @@ def test_driver_role_runs_a_spark_job_writing_and_reading_an_iceberg_table(conta
     data = list((warehouse / "db" / "events" / "data").glob("*.parquet"))
     assert metadata and data, f"no Iceberg metadata/data files under {warehouse}"
     assert all(path.stat().st_uid == UID for path in data)
+
+
+def test_s3a_reaches_the_network_with_the_images_jars(container):
+    """hadoop-aws with the AWS SDK from iceberg-aws-bundle: a write to s3a:// gets as far
+    as an HTTP request (refused: nothing listens there) rather than failing for a
+    missing filesystem or class."""
+    result = container.run("spark-submit", "/job/s3a_job.py", "http://127.0.0.1:1",
+                           mounts=[(HERE, "/job")], timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    causes = [line for line in result.stdout.splitlines() if line.startswith("S3A-CAUSE")]
+    assert causes, output[-6000:]
+    assert any("Unable to execute HTTP request" in line and "127.0.0.1:1" in line
+               for line in causes), "\n".join(causes)
+    assert not any("ClassNotFound" in line or "NoClassDefFound" in line or "No FileSystem" in line
+                   for line in causes), "\n".join(causes)
 
 
 @pytest.fixture
