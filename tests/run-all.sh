@@ -5,6 +5,8 @@
 #
 #   tests/run-all.sh                  everything
 #   tests/run-all.sh --no-sanitizers  skip the ASan/UBSan build (faster local loop)
+#   tests/run-all.sh --slow           also the slow tiers (FLOE_SLOW_TESTS=1 does the same):
+#                                     the Spark + Iceberg image build and run (tests/images)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +16,8 @@ SANITIZERS=1
 for arg in "$@"; do
   case "$arg" in
     --no-sanitizers) SANITIZERS=0 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --slow) export FLOE_SLOW_TESTS=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "run-all: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -116,6 +119,13 @@ lakehouse_tier
 # Packaging tier: builds .deb/.rpm in build/pkg, lints them, and installs, upgrades,
 # removes and purges floe on this machine (it refuses to touch a floe it did not install).
 run_tier packaging env FLOE_TEST_RESULTS="$RESULTS/packaging.xml" "$ROOT/tests/packaging/test_packages.sh"
+
+# Slow tier (opt-in): builds the Spark + Iceberg OCI image (spark-images/build.sh, cached)
+# and runs it with runc and a private containerd (tests/images/README.md).
+if [ "${FLOE_SLOW_TESTS:-0}" = 1 ]; then
+  run_tier images "$VENV_PY" -m pytest "$ROOT/tests/images" -q -p no:cacheprovider \
+    --junitxml "$RESULTS/images.xml"
+fi
 
 # Fuzz smoke: each libFuzzer target (clang, ASan + UBSan) for a few seconds over its
 # committed corpus; a crash fails the run and leaves its reproducer in build/test-results.

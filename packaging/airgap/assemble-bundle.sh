@@ -3,7 +3,8 @@
 # internet access, to be copied to an air-gapped head and used with `floe init --bundle`.
 #
 #   packaging/airgap/assemble-bundle.sh OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64]
-#                                       [--from DIR] [--agent-packages DIR] [--force]
+#                                       [--from DIR] [--agent-packages DIR] [--spark-image FILE]
+#                                       [--force]
 #
 #   --k3s-version  k3s release to take (default below; a vX.Y.Z+k3sN release name)
 #   --arch         amd64 (default) or arm64: the architecture of the head, not of this machine
@@ -11,6 +12,9 @@
 #                  downloading them; DIR holds them under their release asset names
 #   --agent-packages DIR  the floe-agent .deb/.rpm files in DIR go into packages/;
 #                  `floe init --bundle` offers them to workers under /downloads/
+#   --spark-image FILE  the Spark + Iceberg OCI archive that spark-images/build.sh wrote
+#                  (floe-spark-<tag>.oci.tar) goes into images/; its .sha256 next to it,
+#                  when present, must match
 #   --force        replace OUT_DIR even when it is not empty
 #
 # Every file is checked against the release's own sha256sum-<arch>.txt before it goes
@@ -39,7 +43,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--force]" >&2; exit 2; }
+usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--spark-image FILE] [--force]" >&2; exit 2; }
 say() { echo "$PROG: $*" >&2; }
 
 # ---- arguments -------------------------------------------------------------------
@@ -50,6 +54,7 @@ ARCH="amd64"
 FROM_DIR=""
 FORCE=0
 PACKAGES_DIR=""
+SPARK_IMAGE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --k3s-version) [ $# -ge 2 ] || usage_error "--k3s-version needs a value"; K3S_VERSION=$2; shift 2 ;;
@@ -60,6 +65,8 @@ while [ $# -gt 0 ]; do
     --from=*) FROM_DIR=${1#*=}; shift ;;
     --agent-packages) [ $# -ge 2 ] || usage_error "--agent-packages needs a directory"; PACKAGES_DIR=$2; shift 2 ;;
     --agent-packages=*) PACKAGES_DIR=${1#*=}; shift ;;
+    --spark-image) [ $# -ge 2 ] || usage_error "--spark-image needs a file"; SPARK_IMAGE=$2; shift 2 ;;
+    --spark-image=*) SPARK_IMAGE=${1#*=}; shift ;;
     --force) FORCE=1; shift ;;
     -h|--help) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     -*) usage_error "unknown option '$1'" ;;
@@ -81,6 +88,23 @@ SUMS_ASSET="sha256sum-$ARCH.txt"
 if [ -n "$FROM_DIR" ]; then
   [ -d "$FROM_DIR" ] || usage_error "--from $FROM_DIR is not a directory"
   FROM_DIR="$(cd "$FROM_DIR" && pwd)"
+fi
+# The image archive is checked before anything is downloaded: a wrong path should not
+# cost a 300 MB download first.
+SPARK_IMAGE_TAG=""
+if [ -n "$SPARK_IMAGE" ]; then
+  [ -f "$SPARK_IMAGE" ] || usage_error "--spark-image $SPARK_IMAGE is not a file (build it with sudo spark-images/build.sh)"
+  [[ "$(basename "$SPARK_IMAGE")" =~ ^floe-spark-(.+)\.oci\.tar$ ]] \
+    || usage_error "--spark-image $SPARK_IMAGE: expected a file named floe-spark-<tag>.oci.tar, as spark-images/build.sh writes"
+  SPARK_IMAGE_TAG=${BASH_REMATCH[1]}
+  SPARK_IMAGE="$(cd "$(dirname "$SPARK_IMAGE")" && pwd)/$(basename "$SPARK_IMAGE")"
+  tar -tf "$SPARK_IMAGE" index.json oci-layout >/dev/null 2>&1 \
+    || die "--spark-image $SPARK_IMAGE is not an OCI archive (no index.json and oci-layout at its root)"
+  if [ -f "$SPARK_IMAGE.sha256" ]; then
+    want=$(cut -d' ' -f1 "$SPARK_IMAGE.sha256")
+    have=$(sha256sum "$SPARK_IMAGE" | cut -d' ' -f1)
+    [ "$want" = "$have" ] || die "checksum mismatch for $SPARK_IMAGE: $SPARK_IMAGE.sha256 says $want, the file has $have; rebuild it"
+  fi
 fi
 for tool in sha256sum mktemp find sort; do
   command -v "$tool" >/dev/null || die "$tool is missing (coreutils/findutils)"
@@ -190,8 +214,14 @@ if [ -n "${PACKAGES_DIR:-}" ]; then
   [ "$found" -gt 0 ] || die "--agent-packages $PACKAGES_DIR holds no floe-agent*.deb or floe-agent*.rpm (build them with cpack, see packaging/README.md)"
   say "agent packages: $found from $PACKAGES_DIR"
 fi
-# images/ (the Spark + Iceberg OCI archive), charts/ and manifests/ are added here once
-# spark-images/, the lakehouse charts and k8s-manifests/ exist (see README.md).
+if [ -n "$SPARK_IMAGE" ]; then
+  mkdir -p "$BUNDLE/images" && chmod 0755 "$BUNDLE/images"
+  cp -- "$SPARK_IMAGE" "$BUNDLE/images/" && chmod 0644 "$BUNDLE/images/$(basename "$SPARK_IMAGE")" \
+    || die "copying $SPARK_IMAGE failed"
+  say "spark image: $(basename "$SPARK_IMAGE") ($SPARK_IMAGE_TAG)"
+fi
+# charts/ and manifests/ are added here once the lakehouse charts and k8s-manifests/
+# exist (see README.md).
 
 floe_revision() {
   local version
@@ -215,6 +245,9 @@ floe_revision() {
     "$(source_of "$K3S_ASSET")" "$(source_of "$SUMS_ASSET")"
   printf '%-19s %-16s %-37s %s (%s)\n' k3s-airgap-images "$K3S_VERSION" "k3s/$IMAGES_ASSET" \
     "$(source_of "$IMAGES_ASSET")" "$(source_of "$SUMS_ASSET")"
+  if [ -n "$SPARK_IMAGE" ]; then
+    printf '%-19s %-16s %-37s %s\n' spark-image "$SPARK_IMAGE_TAG" "images/$(basename "$SPARK_IMAGE")" "$SPARK_IMAGE"
+  fi
   if [ -d "$BUNDLE/packages" ]; then
     for package in "$BUNDLE"/packages/*; do
       printf '%-19s %-16s %-37s %s\n' floe-agent "$(floe_revision | cut -d' ' -f2)" "packages/$(basename "$package")" \

@@ -15,6 +15,11 @@ DEBIAN_PACKAGES=(
   python3-yaml  # the k3s stand-in (tests/cluster/k3s) runs on the system python3
   clang libclang-rt-14-dev
 )
+# The slow tier (tests/run-all.sh --slow): building the Spark image without Docker and
+# running it with runc and containerd.
+if [ "${FLOE_SLOW_TESTS:-0}" = 1 ]; then
+  DEBIAN_PACKAGES+=(mmdebstrap umoci runc containerd)
+fi
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 

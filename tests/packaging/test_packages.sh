@@ -250,6 +250,31 @@ airgap_agent_packages() {
   grep 'packages/floe-agent-evil.deb is not listed' "$WORK/airgap-smuggled.out"
 }
 
+# --spark-image: the OCI archive spark-images/build.sh writes goes into images/, listed in
+# SHA256SUMS and VERSIONS, and floe init checks it with the rest; an archive that does
+# not match its .sha256 is refused before anything is written. (A small stand-in archive
+# with an OCI layout's files: the real image is built by the slow tier, tests/images.)
+airgap_spark_image() {
+  local floe=$1 dir="$WORK/airgap-spark-image" out="$WORK/airgap-bundle-image" target="$WORK/airgap-head-image"
+  local name=floe-spark-9.9.9-iceberg9.9.9.oci.tar
+  mkdir -p "$dir/layout" && echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/layout/oci-layout" \
+    && echo '{"schemaVersion":2,"manifests":[]}' >"$dir/layout/index.json" \
+    && tar -cf "$dir/$name" -C "$dir/layout" oci-layout index.json \
+    && (cd "$dir" && sha256sum "$name" >"$name.sha256") || return 1
+  "$ASSEMBLE" "$out" --from "$WORK/airgap-release" --spark-image "$dir/$name" || return 1
+  cmp "$out/images/$name" "$dir/$name" || return 1
+  grep -E "^[0-9a-f]{64}  images/$name\$" "$out/SHA256SUMS" || { echo ">> not in SHA256SUMS"; return 1; }
+  grep -E "^spark-image +9\.9\.9-iceberg9\.9\.9 +images/$name " "$out/VERSIONS" || { echo ">> not in VERSIONS"; return 1; }
+  airgap_init "$floe" "$out" "$target" || { echo ">> floe init exited $?"; return 1; }
+  printf 'x' >>"$dir/$name"
+  if "$ASSEMBLE" "$WORK/airgap-bundle-image-bad" --from "$WORK/airgap-release" --spark-image "$dir/$name" \
+      2>"$WORK/airgap-image.err"; then
+    cat "$WORK/airgap-image.err"; echo ">> an archive not matching its .sha256 was accepted"; return 1
+  fi
+  cat "$WORK/airgap-image.err"
+  grep -q 'checksum mismatch' "$WORK/airgap-image.err" && [ ! -e "$WORK/airgap-bundle-image-bad" ]
+}
+
 airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
   local floe=$1 out="$WORK/airgap-bundle"
   echo "==> airgap bundle (floe: $floe)"
@@ -274,6 +299,8 @@ airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
     airgap_init_leaves_no_state
   check "airgap: --agent-packages puts floe-agent packages in the bundle; floe init offers them under /downloads/" \
     airgap_agent_packages "$floe"
+  check "airgap: --spark-image puts the OCI archive in images/ (SHA256SUMS, VERSIONS); a mismatching .sha256 is refused" \
+    airgap_spark_image "$floe"
 }
 
 if [ "$BUNDLE_ONLY" = 1 ]; then
