@@ -21,7 +21,7 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/system/error_code.hpp>
 #include <cerrno>
@@ -45,6 +45,9 @@ class TlsSocketStream {
     SSL_set_accept_state(ssl_);
     // A write may stop after a record (write_some), and may be retried from a moved buffer.
     SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // One recv(2) for whatever has arrived, instead of one for each record's 5-byte
+    // header and one for its body.
+    SSL_set_read_ahead(ssl_, 1);
   }
   ~TlsSocketStream() {
     if (ssl_ != nullptr) SSL_free(ssl_);
@@ -120,8 +123,10 @@ class TlsSocketStream {
     void operator()(Self& self, error_code waitError = {}) {
       if (!started) {
         // Never complete inside the initiating call (asio's rule for async operations).
+        // defer, not post: the step continues this thread's handler, so asio queues it
+        // on this thread instead of waking another one (a futex per request).
         started = true;
-        return boost::asio::post(stream.socket_.get_executor(), std::move(self));
+        return boost::asio::defer(stream.socket_.get_executor(), std::move(self));
       }
       if (waitError) return self.complete(waitError, 0);
       if (stream.ssl_ == nullptr) return self.complete(boost::asio::error::no_memory, 0);
