@@ -1,7 +1,10 @@
 #include "head/head_server.h"
 
 #include <spdlog/spdlog.h>
+#include <pthread.h>
 #include <sys/resource.h>
+
+#include <csignal>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -47,6 +50,17 @@ void raiseOpenFileLimit(size_t maxConnections) {
   }
 }
 
+// The HTTPS server's TLS stream lets OpenSSL write to the socket with write(2), which
+// raises SIGPIPE when the client has already gone (a timed-out agent); the default
+// action would kill the head. Blocked here, before any thread starts, so every thread
+// inherits it and gets EPIPE instead; children get a clean mask (child_process.h).
+void blockSigpipe() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+}
+
 // Repeats `sweep` every `period` until the io_context stops.
 void scheduleSweep(asio::steady_timer& timer, std::chrono::milliseconds period, NodeRegistry& nodes,
                    std::chrono::milliseconds heartbeatInterval) {
@@ -68,6 +82,7 @@ Status serveHead(const ServeOptions& options) {
                               dir.root.string() + "' first");
   }
   raiseOpenFileLimit(options.limits.maxConnections);
+  blockSigpipe();
   SystemClock clock;
   FLOE_ASSIGN_OR_RETURN(auto store, Store::open(dir.database()));
   FLOE_ASSIGN_OR_RETURN(std::string caPem, readFile(dir.caCert()));

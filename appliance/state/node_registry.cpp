@@ -133,6 +133,7 @@ Result<JoinOutcome> NodeRegistry::join(const JoinApplication& application) {
   FLOE_RETURN_IF_ERROR(csr.validateForClientCertificate());
 
   int64_t now = clock_.nowUnixMillis();
+  uint64_t invalidationsBefore = invalidations();
   auto joined = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<JoinOutcome> {
     FLOE_ASSIGN_OR_RETURN(auto existing, findNode(db, "machine_id", application.machineId, false));
     bool retryBySameMachine = existing && existing->tokenId == presented.id;
@@ -208,7 +209,12 @@ Result<JoinOutcome> NodeRegistry::join(const JoinApplication& application) {
                                           message}));
     return outcome;
   });
-  if (joined.isOk()) forget(joined->node.id);  // a re-join changes the certificate
+  // A re-join changes the certificate. The new row is cached at once so the node's first
+  // heartbeat needs no read behind the next join's commit (10,000 agents joining).
+  if (joined.isOk()) {
+    remember(joined->node.id, CachedNode{joined->node.certSha256, joined->node.state, joined->node.inventoryHash},
+             invalidationsBefore);
+  }
   return joined;
 }
 
@@ -216,17 +222,10 @@ Result<HeartbeatOutcome> NodeRegistry::heartbeat(const std::string& nodeId,
                                                  const std::string& certSha256,
                                                  const HeartbeatReport& report) {
   int64_t now = clock_.nowUnixMillis();
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   auto cached = cache_.find(nodeId);
   if (cached == cache_.end()) {
-    auto loaded = store_.read([&](sqlite::Database& db) -> Result<std::optional<CachedNode>> {
-      FLOE_ASSIGN_OR_RETURN(auto select,
-                            db.prepare("SELECT cert_sha256, state, inventory_hash FROM nodes WHERE id = ?"));
-      select.bind(1, std::string_view(nodeId));
-      FLOE_ASSIGN_OR_RETURN(bool row, select.step());
-      if (!row) return std::optional<CachedNode>();
-      return std::optional<CachedNode>(CachedNode{select.columnText(0), select.columnText(1), select.columnText(2)});
-    });
+    auto loaded = loadCached(lock, nodeId);
     if (!loaded.isOk()) return loaded.status();
     if (!*loaded) return notFound("node " + nodeId + " is not registered (it was removed from the cluster)");
     cached = cache_.emplace(nodeId, std::move(**loaded)).first;
@@ -284,11 +283,45 @@ Result<HeartbeatOutcome> NodeRegistry::heartbeat(const std::string& nodeId,
   return written;
 }
 
-Status NodeRegistry::flushPendingLocked(sqlite::Database& db) {
-  if (pending_.empty()) return Status::ok();
+Result<std::optional<NodeRegistry::CachedNode>> NodeRegistry::loadCached(std::unique_lock<std::mutex>& lock,
+                                                                         const std::string& nodeId) {
+  auto read = [&] {
+    return store_.read([&](sqlite::Database& db) -> Result<std::optional<CachedNode>> {
+      FLOE_ASSIGN_OR_RETURN(auto select,
+                            db.prepare("SELECT cert_sha256, state, inventory_hash FROM nodes WHERE id = ?"));
+      select.bind(1, std::string_view(nodeId));
+      FLOE_ASSIGN_OR_RETURN(bool row, select.step());
+      if (!row) return std::optional<CachedNode>();
+      return std::optional<CachedNode>(CachedNode{select.columnText(0), select.columnText(1), select.columnText(2)});
+    });
+  };
+  uint64_t generation = changes_;
+  lock.unlock();
+  auto loaded = read();
+  lock.lock();
+  // A state change committed meanwhile (it may be this node's): read again holding
+  // mutex_, so no forget() can slip between the read and caching it.
+  if (generation != changes_) loaded = read();
+  return loaded;
+}
+
+NodeRegistry::PendingBatch NodeRegistry::takePending() {
+  std::lock_guard lock(mutex_);
+  PendingBatch batch;
+  batch.swap(pending_);
+  return batch;
+}
+
+void NodeRegistry::restorePending(PendingBatch&& batch) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, beat] : batch) pending_.try_emplace(id, std::move(beat));
+}
+
+Status NodeRegistry::writePending(sqlite::Database& db, const PendingBatch& batch) {
+  if (batch.empty()) return Status::ok();
   FLOE_ASSIGN_OR_RETURN(auto update,
                         db.prepare("UPDATE nodes SET last_seen_at = ?, status = ?, load = ?, k3s = ? WHERE id = ?"));
-  for (const auto& [id, beat] : pending_) {
+  for (const auto& [id, beat] : batch) {
     update.reset();
     update.bind(1, beat.seenAtMillis)
         .bind(2, std::string_view(beat.status))
@@ -301,18 +334,39 @@ Status NodeRegistry::flushPendingLocked(sqlite::Database& db) {
 }
 
 Status NodeRegistry::flushHeartbeats() {
-  std::lock_guard lock(mutex_);
-  if (pending_.empty()) return Status::ok();
+  std::lock_guard flushing(flushMutex_);
+  PendingBatch batch = takePending();
+  if (batch.empty()) return Status::ok();
   // Relaxed durability: see store.h. A lost heartbeat is repaired by the next one.
-  FLOE_RETURN_IF_ERROR(store_.write(Durability::kRelaxed, [&](sqlite::Database& db) { return flushPendingLocked(db); }));
-  pending_.clear();
-  return Status::ok();
+  Status written = store_.write(Durability::kRelaxed, [&](sqlite::Database& db) { return writePending(db, batch); });
+  if (!written.isOk()) restorePending(std::move(batch));
+  return written;
+}
+
+uint64_t NodeRegistry::invalidations() {
+  std::lock_guard lock(mutex_);
+  return invalidations_;
+}
+
+void NodeRegistry::remember(const std::string& id, CachedNode node, uint64_t invalidationsBefore) {
+  std::lock_guard lock(mutex_);
+  // Another change (approve, remove, leave, lost) committed since this one began and may
+  // be newer for this node: do not cache, let the next heartbeat read the row.
+  if (invalidations_ == invalidationsBefore) {
+    cache_.insert_or_assign(id, std::move(node));
+  } else {
+    cache_.erase(id);
+  }
+  pending_.erase(id);
+  ++changes_;
 }
 
 void NodeRegistry::forget(const std::string& id) {
   std::lock_guard lock(mutex_);
   cache_.erase(id);
   pending_.erase(id);
+  ++changes_;
+  ++invalidations_;
 }
 
 Result<std::vector<NodeRecord>> NodeRegistry::list() {
@@ -395,11 +449,12 @@ Status NodeRegistry::leave(const std::string& id, const std::string& certSha256)
 Result<int> NodeRegistry::sweepLost(std::chrono::milliseconds heartbeatInterval) {
   int64_t now = clock_.nowUnixMillis();
   int64_t cutoff = now - heartbeatInterval.count() * kMissedHeartbeatsBeforeLost;
-  std::lock_guard lock(mutex_);
+  std::lock_guard flushing(flushMutex_);
+  PendingBatch batch = takePending();
   std::vector<std::string> lostIds;
   auto swept = store_.write(Durability::kFull, [&](sqlite::Database& db) -> Result<int> {
     // Batched heartbeats first, so a node that just sent one is not swept.
-    FLOE_RETURN_IF_ERROR(flushPendingLocked(db));
+    FLOE_RETURN_IF_ERROR(writePending(db, batch));
     FLOE_ASSIGN_OR_RETURN(auto select,
                           db.prepare("SELECT id, name, last_seen_at FROM nodes WHERE state = 'ready' "
                                      "AND (last_seen_at IS NULL OR last_seen_at < ?)"));
@@ -421,9 +476,17 @@ Result<int> NodeRegistry::sweepLost(std::chrono::milliseconds heartbeatInterval)
     }
     return static_cast<int>(lost.size());
   });
-  if (swept.isOk()) {
-    pending_.clear();
+  if (!swept.isOk()) {
+    restorePending(std::move(batch));
+    return swept;
+  }
+  if (!lostIds.empty()) {
+    // A heartbeat that arrived during the write stays pending: its time is recorded by
+    // the next flush, and the node's next heartbeat finds it lost and recovers it.
+    std::lock_guard lock(mutex_);
     for (const auto& id : lostIds) cache_.erase(id);
+    ++changes_;
+    ++invalidations_;
   }
   return swept;
 }

@@ -126,19 +126,39 @@ class NodeRegistry {
     nlohmann::json load;
     nlohmann::json k3s;
   };
-  // Both need mutex_ held; flushPendingLocked runs inside a store write.
-  Status flushPendingLocked(sqlite::Database& db);
+  using PendingBatch = std::unordered_map<std::string, PendingHeartbeat>;
+  // Runs inside a store write; needs no lock (the batch was taken out of pending_).
+  static Status writePending(sqlite::Database& db, const PendingBatch& batch);
+  PendingBatch takePending();
+  // After a failed write: puts the batch back where no newer heartbeat replaced it.
+  void restorePending(PendingBatch&& batch);
+  // Reads a node's cached fields; `lock` (on mutex_) is released during the read.
+  Result<std::optional<CachedNode>> loadCached(std::unique_lock<std::mutex>& lock, const std::string& nodeId);
   // Drops the in-memory copy after a state change committed.
   void forget(const std::string& id);
+  // Caches the row a join just committed, unless an invalidation (forget, lost) happened
+  // since `invalidationsBefore` was read.
+  void remember(const std::string& id, CachedNode node, uint64_t invalidationsBefore);
+  uint64_t invalidations();
 
   Store& store_;
   const Clock& clock_;
   const pki::CertificateAuthority& ca_;
   std::string caSha256_;
-  // Guards cache_ and pending_. Taken before the store's mutex, never while holding it.
+  // Guards cache_, pending_ and the counters. Taken before the store's mutex, never
+  // while holding it, and held only briefly: batches are written after being swapped
+  // out, and cache misses are read with it released, so routine heartbeats never wait
+  // for a commit (a sweep's or a join's fsync) at 10,000 agents.
   std::mutex mutex_;
   std::unordered_map<std::string, CachedNode> cache_;
-  std::unordered_map<std::string, PendingHeartbeat> pending_;
+  PendingBatch pending_;
+  // Count committed changes to cached nodes: all of them (a cache miss read while this
+  // moved may be stale and is read again under mutex_), and those that drop entries.
+  uint64_t changes_ = 0;
+  uint64_t invalidations_ = 0;
+  // One flush at a time (sweep, list, get), so a sweep never judges a node lost while an
+  // earlier heartbeat of it is still being written by another flush. Taken before mutex_.
+  std::mutex flushMutex_;
 };
 
 }  // namespace floe::appliance

@@ -111,8 +111,13 @@ def print_table(r: dict, args) -> None:
         ("errors", f"{errors}" + (" " + json.dumps(r["errors"]) if errors else "")),
         ("head RSS max / end", f"{fmt_mb(head.get('rss_max_bytes'))} / {fmt_mb(head.get('rss_end_bytes'))}"),
         ("head CPU", f"{head.get('cpu_percent_of_one_core', 0):.1f} % of one core"),
+        ("head CPU per heartbeat", "-" if not r["requests"] or not head else
+         f"{1e6 * head['cpu_seconds'] / r['requests']:.0f} µs (window CPU / heartbeats; sweeps included)"),
         ("loadgen CPU (whole run)", f"{r['loadgen_cpu_seconds']:.1f} s"),
     ]
+    if "load_average" in r:
+        rows.append(("machine load average (1 min)",
+                     f"{r['load_average']['start']:.1f} at start, {r['load_average']['end']:.1f} at end"))
     width = max(len(k) for k, _ in rows)
     print(f"\nfloe head scale: {r['agents']} agents, {r['interval_seconds']:g} s heartbeats "
           f"({os.cpu_count()} cores, shared by the head AND the load generator; other work on "
@@ -164,6 +169,7 @@ def main() -> int:
             print(f"head_scale: head pid {head.pid} at {url}; {args.agents} agents joining at "
                   f"{args.ramp:g}/s, then {args.duration:g} s measured", file=sys.stderr)
             out = tmp / "loadgen.json"
+            load_at_start = os.getloadavg()[0]
             run = subprocess.run(
                 [str(loadgen), "--head", url, "--data-dir", str(tmp / "data"), "--agents", str(args.agents),
                  "--interval", str(args.interval), "--duration", str(args.duration), "--ramp", str(args.ramp),
@@ -174,6 +180,7 @@ def main() -> int:
             if head.poll() is not None:
                 raise Failure(f"the head died during the run (exit {head.returncode}); see {tmp}/head.log")
             result = json.loads(out.read_text())
+            result["load_average"] = {"start": load_at_start, "end": os.getloadavg()[0]}
         print_table(result, args)
         if args.json_out:
             pathlib.Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n")

@@ -114,3 +114,19 @@ def test_timeout_flags_are_validated(head_factory):
                          "--listen", "127.0.0.1:0", *bad], timeout=10)
         assert res.returncode == 1, (bad, res.returncode, res.stderr)
         assert bad[0] in res.stderr or "duration" in res.stderr, res.stderr
+
+
+def test_clients_that_vanish_before_the_answer_do_not_kill_the_head(head):
+    """The head's TLS stream writes with write(2): a client that resets the connection
+    before its answer (an agent that timed out) must cost an EPIPE, not a SIGPIPE."""
+    import struct
+    context = ssl.create_default_context(cafile=head.ca)
+    for _ in range(30):
+        tls = context.wrap_socket(connect(head), server_hostname="127.0.0.1")
+        # A large answer, so the head is still writing when the reset arrives.
+        tls.sendall(b"GET /cacerts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 20)
+        tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        tls.close()  # RST: unread data and linger 0
+    time.sleep(0.5)
+    assert head.proc.poll() is None, f"the head died (exit {head.proc.returncode})\n{head.log_tail()}"
+    assert healthz_seconds(head) < 1.0

@@ -10,12 +10,12 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <optional>
 
 #include "floe/http/peer_identity.h"
 #include "floe/http/target.h"
+#include "tls_socket_stream.h"
 
 namespace floe::http {
 namespace {
@@ -44,7 +44,8 @@ struct ServerState {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<ServerState> state)
-      : stream_(std::move(socket), ctx), state_(std::move(state)) {}
+      : stream_(std::move(socket), ctx.native_handle()), timer_(stream_.get_executor()),
+        state_(std::move(state)) {}
 
   ~Session() { --state_->connections; }
 
@@ -53,8 +54,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void closeIfIdle() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if (self->waitingForRequest_ && self->parser_ && !self->parser_->got_some()) {
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->stream_).socket().close(ignored);
+        self->closeSocket();
       }
     });
   }
@@ -68,7 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void onRun() {
     beast::error_code ec;
-    auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) {
       auto address = endpoint.address();
       if (address.is_v6() && address.to_v6().is_v4_mapped()) {
@@ -76,12 +76,27 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       remoteAddress_ = address.to_string();
     }
-    beast::get_lowest_layer(stream_).expires_after(state_->limits.handshakeTimeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            beast::bind_front_handler(&Session::onHandshake, shared_from_this()));
+    armTimeout(state_->limits.handshakeTimeout);
+    stream_.async_handshake(beast::bind_front_handler(&Session::onHandshake, shared_from_this()));
   }
 
-  void onHandshake(beast::error_code ec) {
+  // What beast::tcp_stream's expires_after did: the phase's deadline closes the socket,
+  // which fails the pending operation. One timer per session, re-armed per phase.
+  void armTimeout(std::chrono::seconds limit) {
+    timer_.expires_after(limit);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec) return;  // re-armed or cancelled
+      if (auto self = weak.lock()) self->closeSocket();
+    });
+  }
+
+  void closeSocket() {
+    beast::error_code ignored;
+    timer_.cancel();
+    stream_.socket().close(ignored);
+  }
+
+  void onHandshake(beast::error_code ec, std::size_t) {
     if (ec) {
       spdlog::debug("tls handshake failed remote={} error=\"{}\"", remoteAddress_, ec.message());
       return;
@@ -95,9 +110,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.maxHeaderBytes));
     parser_->body_limit(state_->limits.maxBodyBytes);
-    beast::get_lowest_layer(stream_).expires_after(requestsServed_ == 0
-                                                       ? state_->limits.readTimeout
-                                                       : state_->limits.idleTimeout);
+    armTimeout(requestsServed_ == 0 ? state_->limits.readTimeout : state_->limits.idleTimeout);
     waitingForRequest_ = true;
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::onRead, shared_from_this()));
@@ -167,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keepAlive);
     response_.body() = std::move(response.body);
     response_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(state_->limits.writeTimeout);
+    armTimeout(state_->limits.writeTimeout);
     bhttp::async_write(stream_, response_,
                        beast::bind_front_handler(&Session::onWrite, shared_from_this()));
   }
@@ -182,16 +195,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void doClose() {
-    beast::get_lowest_layer(stream_).expires_after(state_->limits.handshakeTimeout);
+    armTimeout(state_->limits.handshakeTimeout);
     stream_.async_shutdown(beast::bind_front_handler(&Session::onShutdown, shared_from_this()));
   }
 
-  void onShutdown(beast::error_code) {
+  void onShutdown(beast::error_code, std::size_t) {
     // Errors here (peer already gone, truncated close_notify) change nothing: the
     // response was fully written before we started closing.
+    closeSocket();
   }
 
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  TlsSocketStream stream_;
+  asio::steady_timer timer_;
   std::shared_ptr<ServerState> state_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -310,10 +325,7 @@ class HttpsServerImpl final : public HttpsServer,
       return;
     }
     if (state_->connections.load() >= state_->limits.maxConnections) {
-      spdlog::warn("connection limit reached limit={}; refusing a connection",
-                   state_->limits.maxConnections);
-      beast::error_code ignored;
-      socket.close(ignored);
+      refuseOverLimit(socket);
     } else {
       ++state_->connections;
       auto session = std::make_shared<Session>(std::move(socket), ssl_, state_);
@@ -330,7 +342,25 @@ class HttpsServerImpl final : public HttpsServer,
     doAccept();
   }
 
+  // Closing at once is the refusal a client can see (its handshake fails right away
+  // instead of hanging in the backlog). Logged at most once a second: a flood of
+  // refused connections must not become a flood of log lines.
+  void refuseOverLimit(tcp::socket& socket) {
+    beast::error_code ignored;
+    socket.close(ignored);
+    ++refusedSinceLog_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - lastRefusalLog_ >= std::chrono::seconds(1)) {
+      spdlog::warn("connection limit reached limit={}; refused {} connection(s) since the last report",
+                   state_->limits.maxConnections, refusedSinceLog_);
+      refusedSinceLog_ = 0;
+      lastRefusalLog_ = now;
+    }
+  }
+
   asio::io_context& io_;
+  size_t refusedSinceLog_ = 0;
+  std::chrono::steady_clock::time_point lastRefusalLog_{};
   tcp::acceptor acceptor_;
   asio::steady_timer retryTimer_;
   ssl::context ssl_;

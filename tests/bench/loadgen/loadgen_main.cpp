@@ -36,7 +36,9 @@
 #include "floe/pki/certificate_request.h"
 #include "floe/pki/private_key.h"
 #include "floe/token/join_token.h"
+#include "idle_connections.h"
 #include "load_stats.h"
+#include "wire.h"
 
 namespace floe::bench {
 namespace {
@@ -49,7 +51,7 @@ using tcp = boost::asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+using Stream = TlsStream;
 
 constexpr std::chrono::seconds kRequestTimeout{10};
 constexpr int kJoinAttempts = 5;
@@ -66,6 +68,9 @@ struct Options {
   int headPid = 0;
   std::string jsonOut;
   std::string namePrefix;
+  int idle = 0;  // > 0: idle-connection mode (idle_connections.h) instead of agents
+  int idleConcurrency = 64;
+  std::string readyFile;
 };
 
 struct Target {
@@ -106,21 +111,6 @@ struct Run {
 
   void error(const std::string& kind) { ++errors[kind]; }
 };
-
-std::string errorKind(const std::string& phase, const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout) return phase + "_timeout";
-  if (ec == asio::error::connection_refused) return phase + "_refused";
-  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) return phase + "_reset";
-  if (ec == asio::error::eof || ec == ssl::error::stream_truncated || ec == bhttp::error::end_of_stream) {
-    return phase + "_closed";
-  }
-  return phase + "_" + ec.category().name() + "_" + std::to_string(ec.value());
-}
-
-// SSL_set_tlsext_host_name is a macro with an old-style cast; this is what it expands to.
-void setServerName(SSL* ssl, const std::string& host) {
-  SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
-}
 
 awaitable<void> sleepUntil(Clock::time_point when) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -359,6 +349,16 @@ void raiseFileLimit() {
   }
 }
 
+Status useAdminCertificate(ssl::context& ctx, const std::string& dataDir) {
+  FLOE_ASSIGN_OR_RETURN(std::string adminCert, readFile(dataDir + "/pki/admin.crt"));
+  FLOE_ASSIGN_OR_RETURN(std::string adminKey, readFile(dataDir + "/pki/admin.key"));
+  boost::system::error_code ec;
+  ctx.use_certificate_chain(asio::buffer(adminCert), ec);
+  if (!ec) ctx.use_private_key(asio::buffer(adminKey), ssl::context::pem, ec);
+  if (ec) return invalidArgument("admin certificate in " + dataDir + "/pki: " + ec.message());
+  return Status::ok();
+}
+
 // Reads the CA (and, without --token, creates a token with the admin certificate).
 Status prepare(asio::io_context& io, Run& run) {
   tcp::resolver resolver(io);
@@ -397,19 +397,22 @@ Status prepare(asio::io_context& io, Run& run) {
   run.tls->add_certificate_authority(asio::buffer(caPem), ec);
   if (ec) return invalidArgument("CA certificate: " + ec.message());
 
+  if (run.options.idle > 0) {
+    // Idle connections present the admin certificate when there is one, so the head
+    // holds a verified client certificate per connection as it does for agents.
+    if (run.options.dataDir.empty()) return Status::ok();
+    return useAdminCertificate(*run.tls, run.options.dataDir);
+  }
   if (!run.options.token.empty()) {
     run.tokenText = run.options.token;
     return Status::ok();
   }
   if (run.options.dataDir.empty()) return invalidArgument("give --token, or --data-dir to create one");
-  FLOE_ASSIGN_OR_RETURN(std::string adminCert, readFile(run.options.dataDir + "/pki/admin.crt"));
-  FLOE_ASSIGN_OR_RETURN(std::string adminKey, readFile(run.options.dataDir + "/pki/admin.key"));
   ssl::context admin(ssl::context::tls_client);
   admin.set_verify_mode(ssl::verify_peer);
   admin.add_certificate_authority(asio::buffer(caPem), ec);
-  if (!ec) admin.use_certificate_chain(asio::buffer(adminCert), ec);
-  if (!ec) admin.use_private_key(asio::buffer(adminKey), ssl::context::pem, ec);
-  if (ec) return invalidArgument("admin certificate in " + run.options.dataDir + "/pki: " + ec.message());
+  if (ec) return invalidArgument("CA certificate: " + ec.message());
+  FLOE_RETURN_IF_ERROR(useAdminCertificate(admin, run.options.dataDir));
   std::string body = nlohmann::json{{"ttl_seconds", 86400}, {"description", "floe-loadgen " + run.runId}}.dump();
   auto created = asio::co_spawn(io, oneShot(run, admin, bhttp::verb::post, "/api/v1/tokens", body), asio::use_future);
   io.run();
@@ -461,6 +464,31 @@ nlohmann::json report(Run& run, const HeadUsage& usage, double loadgenCpuSeconds
           {"loadgen_cpu_seconds", loadgenCpuSeconds}};
 }
 
+int writeReport(const nlohmann::json& result, const std::string& jsonOut) {
+  std::cout << result.dump(2) << "\n";
+  if (!jsonOut.empty()) {
+    std::ofstream out(jsonOut);
+    out << result.dump(2) << "\n";
+    if (!out) {
+      std::cerr << "floe-loadgen: cannot write " << jsonOut << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int runIdleMode(asio::io_context& io, Run& run) {
+  IdleOptions idle;
+  idle.connections = run.options.idle;
+  idle.holdSeconds = run.options.durationSeconds;
+  idle.openConcurrency = run.options.idleConcurrency;
+  idle.headPid = run.options.headPid;
+  idle.readyFile = run.options.readyFile;
+  auto result = runIdleConnections(io, run.endpoints, run.target.host, *run.tls, idle);
+  if (int written = writeReport(result, run.options.jsonOut); written != 0) return written;
+  return result.value("opened", 0) == 0 ? 1 : 0;
+}
+
 int runLoadgen(int argc, char** argv) {
   Options options;
   CLI::App app{"floe-loadgen: simulate N floe agents (join + mutual-TLS heartbeats) against a real head"};
@@ -478,8 +506,16 @@ int runLoadgen(int argc, char** argv) {
   app.add_option("--head-pid", options.headPid, "PID of the head, to sample its RSS and CPU from /proc");
   app.add_option("--json-out", options.jsonOut, "Write the result as JSON here");
   app.add_option("--name-prefix", options.namePrefix, "Node name prefix")->default_val("lg");
+  app.add_option("--idle", options.idle,
+                 "Instead of agents: open this many TLS connections, one request each, and hold them "
+                 "idle for --duration (0: until SIGTERM), then one more request on each")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--idle-concurrency", options.idleConcurrency, "Idle connections being opened at once")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--ready-file", options.readyFile, "--idle: write the JSON report here once all are open");
   CLI11_PARSE(app, argc, argv);
-  if (options.token.empty() && options.dataDir.empty()) {
+  if (options.idle > 0 && (app.count("--duration") == 0)) options.durationSeconds = 0;
+  if (options.idle == 0 && options.token.empty() && options.dataDir.empty()) {
     std::cerr << "floe-loadgen: give --token, or --data-dir (to create a token with the admin certificate)\n";
     return 2;
   }
@@ -495,6 +531,7 @@ int runLoadgen(int argc, char** argv) {
     std::cerr << "floe-loadgen: " << prepared.message() << "\n";
     return 1;
   }
+  if (options.idle > 0) return runIdleMode(io, run);
   HeadUsage usage;
   asio::co_spawn(io, spawnAgents(run), asio::detached);
   asio::co_spawn(io, control(run, usage), [&io](std::exception_ptr) { io.stop(); });
@@ -505,15 +542,7 @@ int runLoadgen(int argc, char** argv) {
   double loadgenCpu = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
                       static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
   nlohmann::json result = report(run, usage, loadgenCpu);
-  std::cout << result.dump(2) << "\n";
-  if (!options.jsonOut.empty()) {
-    std::ofstream out(options.jsonOut);
-    out << result.dump(2) << "\n";
-    if (!out) {
-      std::cerr << "floe-loadgen: cannot write " << options.jsonOut << "\n";
-      return 1;
-    }
-  }
+  if (int written = writeReport(result, options.jsonOut); written != 0) return written;
   return run.joined == 0 ? 1 : 0;
 }
 
