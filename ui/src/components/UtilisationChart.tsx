@@ -20,12 +20,12 @@ export function UtilisationChart({ samples }: { samples: UtilisationSample[] }) 
       width: Math.max(320, container.current.clientWidth),
       height: 220,
       // Always the last 10 minutes, so a single sample does not stretch the axis over years.
-      scales: { x: { time: true, range: (_u, _min, max) => [max - 600, max] }, y: { range: [0, 100] } },
+      scales: { x: { time: true, range: (_u, _min, max) => [max - 600, max + 10] }, y: { range: [0, 100] } },
       axes: [{}, { label: "% of capacity", values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
       series: [
         {},
-        { label: "CPU load", stroke: "#1f4e79", width: 2 },
-        { label: "Memory used", stroke: "#b35c00", width: 2, dash: [6, 4] },
+        { label: "CPU load", stroke: "#1f4e79", width: 2, points: { show: true, size: 4 } },
+        { label: "Memory used", stroke: "#b35c00", width: 2, dash: [6, 4], points: { show: true, size: 4 } },
       ],
     };
     plot.current = new uPlot(options, [[], [], []], container.current);
