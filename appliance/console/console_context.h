@@ -12,11 +12,16 @@ namespace floe::appliance::console {
 // 429 with Retry-After, even with the right password.
 inline constexpr int kMaxLoginFailures = 10;
 inline constexpr std::chrono::seconds kLoginFailureWindow{15 * 60};
+// Failed logins allowed per source address within the same window, whatever the account:
+// each attempt costs an Argon2id hash (19 MiB, ~30 ms), so guessing across many account
+// names must not be free either.
+inline constexpr int kMaxLoginFailuresPerAddress = 50;
 
 struct ConsoleContext {
   ConsoleAccounts& accounts;
   SessionStore& sessions;
-  JoinRateLimiter& loginLimiter;  // keyed by account name (the limiter is not join-specific)
+  JoinRateLimiter& loginLimiter;    // keyed by account name (the limiter is not join-specific)
+  JoinRateLimiter& addressLimiter;  // failed logins keyed by source address
   ConsoleAssets assets;
 };
 

@@ -74,10 +74,15 @@ http::Response consoleLogin(ApiContext& ctx, const http::Request& request) {
   if (int64_t wait = console.loginLimiter.retryAfterSeconds(name); wait > 0) {
     return tooManyFailures(wait, "failed logins for '" + name + "'");
   }
+  const std::string& address = request.peer.remoteAddress;
+  if (int64_t wait = console.addressLimiter.retryAfterSeconds(address); wait > 0) {
+    return tooManyFailures(wait, "failed logins from " + address);
+  }
   Status verified = console.accounts.verify(name, password);
   if (!verified.isOk()) {
     if (verified.code() != ErrorCode::kUnauthenticated) return errorResponse(verified);
     console.loginLimiter.recordFailure(name);
+    console.addressLimiter.recordFailure(address);
     recordConsoleEvent(ctx, "console.login_failed", actor, "failed console login for '" + name + "'");
     return errorResponse(verified);
   }

@@ -108,7 +108,9 @@ Status serveHead(const ServeOptions& options) {
   console::ConsoleAccounts consoleAccounts(*store, clock);
   console::SessionStore consoleSessions(*store, clock, options.consoleSessions);
   JoinRateLimiter loginLimiter(clock, console::kMaxLoginFailures, console::kLoginFailureWindow);
-  console::ConsoleContext consoleContext{consoleAccounts, consoleSessions, loginLimiter, options.consoleAssets};
+  JoinRateLimiter loginAddressLimiter(clock, console::kMaxLoginFailuresPerAddress, console::kLoginFailureWindow);
+  console::ConsoleContext consoleContext{consoleAccounts, consoleSessions, loginLimiter, loginAddressLimiter,
+                                         options.consoleAssets};
   api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get(),
                                              &downloads, &consoleContext});
 

@@ -46,7 +46,9 @@ struct ConsoleFixture : testing::HeadStateFixture {
   console::ConsoleAccounts accounts{*store, clock};
   console::SessionStore sessions{*store, clock};
   JoinRateLimiter loginLimiter{clock, console::kMaxLoginFailures, console::kLoginFailureWindow};
-  console::ConsoleContext consoleContext{accounts, sessions, loginLimiter, console::ConsoleAssets(kAssets)};
+  JoinRateLimiter addressLimiter{clock, console::kMaxLoginFailuresPerAddress, console::kLoginFailureWindow};
+  console::ConsoleContext consoleContext{accounts, sessions, loginLimiter, addressLimiter,
+                                         console::ConsoleAssets(kAssets)};
   HeadApi api{ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, headInfo(), nullptr, nullptr,
                          &consoleContext}};
   std::string password = accounts.createWithRandomPassword(console::kAdminUser).value().value();
@@ -138,6 +140,19 @@ TEST_CASE_METHOD(ConsoleFixture, "after 10 failed logins in 15 minutes the accou
   // Other accounts are not affected by this one's lockout.
   CHECK(login("operator", "whatever").status == 401);
   clock.advance(std::chrono::seconds(std::stoi(*retryAfter)));
+  CHECK(login("admin", password).status == 200);
+}
+
+TEST_CASE_METHOD(ConsoleFixture, "one address guessing across many account names is limited too",
+                 "[console][api][ratelimit]") {
+  for (int i = 0; i < console::kMaxLoginFailuresPerAddress; ++i) {
+    CHECK(login("user" + std::to_string(i), "guess").status == 401);
+  }
+  http::Response limited = login("admin", password);
+  CHECK(limited.status == 429);
+  CHECK_THAT(limited.body, Contains("192.0.2.10"));
+  REQUIRE(header(limited, "Retry-After"));
+  clock.advance(console::kLoginFailureWindow);
   CHECK(login("admin", password).status == 200);
 }
 
