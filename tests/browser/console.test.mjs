@@ -46,6 +46,22 @@ describe("the web console", () => {
 
   const nodeRow = (name) => page.locator(`tr[data-node-name="${name}"]`);
 
+  // Every form control has a label a screen reader announces, and every button a name.
+  const assertAccessibleControls = async (where) => {
+    const unlabelled = await page.evaluate(() => {
+      const missing = [];
+      for (const el of document.querySelectorAll("input, select, textarea")) {
+        if (el.labels.length === 0 && !el.getAttribute("aria-label")) missing.push(el.outerHTML.slice(0, 80));
+      }
+      for (const el of document.querySelectorAll("button, a[href]")) {
+        if (!(el.getAttribute("aria-label") || el.textContent.trim())) missing.push(el.outerHTML.slice(0, 80));
+      }
+      if (!document.documentElement.lang) missing.push("<html> without lang");
+      return missing;
+    });
+    assert.deepEqual(unlabelled, [], `${where}: controls without an accessible name`);
+  };
+
   before(async () => {
     fs.mkdirSync(OUTPUT, { recursive: true });
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), "floe-browser-"));
@@ -98,6 +114,7 @@ describe("the web console", () => {
   test("a wrong password is refused", async () => {
     await page.getByRole("heading", { name: "floe console" }).waitFor();
     await screenshot("login");
+    await assertAccessibleControls("login");
     assert.equal(await login("admin", "not-the-password"), 401);
     await page.getByRole("alert").filter({ hasText: "Wrong user name or password" }).waitFor();
   });
@@ -158,6 +175,7 @@ describe("the web console", () => {
     const tokenId = joinCommand.match(/-([A-Za-z0-9]{6})\./)[1];
     await page.getByRole("button", { name: `Revoke token ${tokenId}` }).waitFor();
     await screenshot("add-node");
+    await assertAccessibleControls("add node");
   });
 
   test("a node joining with that command appears without a reload", async () => {
@@ -182,6 +200,7 @@ describe("the web console", () => {
     await row.getByRole("button", { name: "Approve rack7-worker1" }).click();
     await row.getByText("ready", { exact: true }).waitFor({ timeout: LIVE_TIMEOUT_MS });
     await screenshot("nodes");
+    await assertAccessibleControls("nodes");
     const events = head.cli("--json", "events", "--kind", "node.approved");
     assert.equal(events.status, 0, events.stderr);
     assert.equal(JSON.parse(events.stdout).events.length, 1);
@@ -195,6 +214,7 @@ describe("the web console", () => {
     assert.ok((await page.locator("table").nth(1).locator("tbody tr").count()) > 0, "no disks listed");
     await page.getByText("rack=r7").waitFor();
     await screenshot("node-detail");
+    await assertAccessibleControls("node detail");
   });
 
   test("the overview counts the node's hardware", async () => {
@@ -214,6 +234,23 @@ describe("the web console", () => {
     await screenshot("nodes-lost");
   });
 
+  test("removing a node asks first and takes it off the list", async () => {
+    const row = nodeRow("rack7-worker1");
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await row.getByRole("button", { name: "Remove rack7-worker1" }).click();
+    await page.waitForTimeout(500);
+    assert.equal(await row.count(), 1, "dismissing the question must keep the node");
+    page.once("dialog", (dialog) => {
+      assert.match(dialog.message(), /must join again/);
+      void dialog.accept();
+    });
+    await row.getByRole("button", { name: "Remove rack7-worker1" }).click();
+    await row.waitFor({ state: "detached", timeout: LIVE_TIMEOUT_MS });
+    const listed = head.cli("--json", "nodes", "list");
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).nodes, []);
+  });
+
   test("the audit log filters by kind", async () => {
     await openFromNav("Events");
     await page.getByRole("heading", { name: "Events", level: 1 }).waitFor();
@@ -231,6 +268,7 @@ describe("the web console", () => {
     await page.getByRole("cell", { name: "console.login", exact: true }).first().waitFor();
     await page.getByLabel("Contains").fill("");
     await screenshot("events");
+    await assertAccessibleControls("events");
   });
 
   test("keyboard users can skip to the content and reach every page from the navigation", async () => {
@@ -258,6 +296,7 @@ describe("the web console", () => {
     await page.getByRole("link", { name: "admin" }).click();
     await page.getByRole("heading", { name: "Account" }).waitFor();
     await screenshot("account");
+    await assertAccessibleControls("account");
     const newPassword = "a brand new passphrase";
     await page.getByLabel("Current password").fill(password);
     await page.getByLabel("New password", { exact: true }).fill(newPassword);
