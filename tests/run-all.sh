@@ -84,6 +84,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 for b in "${builds[@]}"; do unit_tier "$b"; done
 for b in "${builds[@]}"; do integration_tier "$b"; done
 
+# Browser tier: Playwright (npm playwright-core) drives Debian's Chromium against a real
+# floe serve and real floe-agent joins; screenshots land in build/test-results/browser.
+FLOE_BIN="$ROOT/build/release/appliance/floe" FLOE_AGENT_BIN="$ROOT/build/release/agent/floe-agent" \
+  FLOE_BROWSER_OUTPUT="$RESULTS/browser" run_tier browser "$ROOT/tests/browser/run.sh" "$RESULTS/browser.xml"
+
 # Cluster tier: a real Kubernetes control plane (kube-apiserver, controller-manager,
 # scheduler, etcd) with kwok nodes, built once from source and cached (tests/cluster/).
 cluster_tier() {

@@ -15,6 +15,10 @@
 
 namespace floe::appliance {
 
+namespace console {
+struct ConsoleContext;
+}
+
 struct HeadInfo {
   std::string version;
   std::string serverUrl;  // how workers reach this head, e.g. https://10.0.0.5:9443
@@ -37,6 +41,7 @@ struct ApiContext {
   HeadInfo info;
   ClusterView* cluster = nullptr;  // null on a head without k3s
   const DownloadsDir* downloads = nullptr;  // null: nothing offered under /downloads/
+  console::ConsoleContext* console = nullptr;  // null: no web console (console/)
 };
 
 }  // namespace floe::appliance

@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "api/handlers.h"
+#include "api/json_io.h"
+#include "console/console_context.h"
+#include "console/console_handlers.h"
+#include "console/session_auth.h"
 
 namespace floe::appliance {
 
@@ -33,21 +37,48 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("POST", "/api/v1/nodes/{id}/approve", Access::kAdmin, approveNode);
   add("DELETE", "/api/v1/nodes/{id}", Access::kAdmin, removeNode);
   add("GET", "/api/v1/events", Access::kAdmin, listEvents);
+  // The web console (console/): the login itself is public and rate limited per account.
+  add("POST", "/api/v1/console/login", Access::kPublic, consoleLogin);
+  add("POST", "/api/v1/console/logout", Access::kSession, consoleLogout);
+  add("GET", "/api/v1/console/session", Access::kPublic, consoleSession);
+  add("POST", "/api/v1/console/password", Access::kSession, consoleChangePassword);
+}
+
+std::optional<http::Response> HeadApi::checkAccess(Access access, const http::Request& request) {
+  if (access == Access::kPublic || access == Access::kNode) return std::nullopt;
+  if (access == Access::kAdmin && isAdmin(request.peer)) return std::nullopt;
+  if (ctx_.console) {
+    auto session = console::findSession(ctx_.console->sessions, request);
+    if (!session.isOk()) return errorResponse(session.status());
+    if (*session) {
+      // The cookie rides along with any request the browser makes, even one a hostile
+      // page triggers; only our own pages can read the CSRF token to send it back.
+      if (console::isStateChanging(request.method) &&
+          !console::csrfTokenMatches(**session, request.header(console::kCsrfHeader))) {
+        return http::Response::error(403, "csrf_failed",
+                                     "this call changes state and needs the session's X-CSRF-Token header; "
+                                     "reload the console");
+      }
+      return std::nullopt;
+    }
+  }
+  if (access == Access::kSession) {
+    return http::Response::error(401, "unauthenticated", "not logged in to the console, or the session expired");
+  }
+  if (!request.peer.hasVerifiedCertificate) {
+    return http::Response::error(401, "unauthenticated",
+                                 "this call needs the admin client certificate (pki/admin.crt "
+                                 "in the head's data directory) or a console login");
+  }
+  return http::Response::error(403, "permission_denied",
+                               "this call needs the admin client certificate; the one presented "
+                               "belongs to '" + request.peer.commonName + "'");
 }
 
 void HeadApi::add(const char* method, const char* pattern, Access access,
                   http::Response (*handler)(ApiContext&, const http::Request&)) {
   router_.add(method, pattern, [this, access, handler](const http::Request& request) {
-    if (access == Access::kAdmin && !isAdmin(request.peer)) {
-      if (!request.peer.hasVerifiedCertificate) {
-        return http::Response::error(401, "unauthenticated",
-                                     "this call needs the admin client certificate (pki/admin.crt "
-                                     "in the head's data directory)");
-      }
-      return http::Response::error(403, "permission_denied",
-                                   "this call needs the admin client certificate; the one presented "
-                                   "belongs to '" + request.peer.commonName + "'");
-    }
+    if (auto refused = checkAccess(access, request)) return std::move(*refused);
     return handler(ctx_, request);
   });
 }
@@ -68,6 +99,10 @@ http::Response HeadApi::handle(http::Request request) {
                                      request.method + " is not allowed on " + request.path +
                                          "; allowed: " + allow);
     response.headers.emplace_back("Allow", allow);
+  } else if (ctx_.console && request.method == "GET" && request.path.rfind("/api/", 0) != 0) {
+    // Everything outside the API that no route claims belongs to the web console.
+    routeLabel = "console";
+    response = console::serveConsoleAsset(ctx_.console->assets, request);
   } else {
     routeLabel = "unmatched";
     response = http::Response::error(404, "not_found", "no route for " + request.path);

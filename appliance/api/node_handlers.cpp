@@ -1,4 +1,5 @@
 #include "api/handlers.h"
+#include "api/hardware_summary.h"
 #include "api/json_io.h"
 #include "api/serializers.h"
 
@@ -7,13 +8,19 @@ namespace {
 constexpr const char* kAdminActor = "admin";
 }
 
-http::Response listNodes(ApiContext& ctx, const http::Request&) {
-  auto nodes = ctx.nodes.list();
+http::Response listNodes(ApiContext& ctx, const http::Request& request) {
+  // ?hardware=1 (the console): each node's hardware summary and last load figures too.
+  bool withHardware = request.query.count("hardware") && request.query.at("hardware") != "0";
+  auto nodes = ctx.nodes.list(withHardware);
   if (!nodes.isOk()) return errorResponse(nodes.status());
   nlohmann::json out = nlohmann::json::array();
   for (const auto& node : *nodes) {
     out.push_back(nodeSummaryToJson(node));
     out.back()["kubernetes"] = ctx.cluster ? ctx.cluster->nodeStatus(node.name) : nlohmann::json();
+    if (withHardware) {
+      out.back()["hardware"] = hardwareSummary(node.inventory);
+      out.back()["load"] = node.load;
+    }
   }
   return http::Response::json(200, {{"nodes", out}});
 }

@@ -1,3 +1,4 @@
+#include "api/agent_download_text.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
 #include "api/serializers.h"
@@ -60,7 +61,8 @@ http::Response createToken(ApiContext& ctx, const http::Request& request) {
             {"secret", secret},
             {"join_command", "sudo floe-agent join " + ctx.info.serverUrl + " --token " + secret},
             {"ca_sha256", ctx.info.caSha256},
-            {"agent_packages", agentPackages}});
+            {"agent_packages", agentPackages},
+            {"agent_download_instructions", agentDownloadInstructions(agentPackages, ctx.info.caSha256)}});
 }
 
 http::Response revokeToken(ApiContext& ctx, const http::Request& request) {

@@ -51,30 +51,6 @@ Status parseLabelFlags(const std::vector<std::string>& flags, json& labels) {
 
 }  // namespace
 
-namespace {
-
-// Where a worker without floe-agent gets it: from the head, over TLS pinned to the CA
-// hash the join token carries (no trust on first use, no internet).
-void printAgentDownload(std::ostream& out, const json& answer) {
-  if (!answer.contains("agent_packages") || answer["agent_packages"].empty()) {
-    out << "No agent packages on this head: put floe-agent's .deb/.rpm into <data-dir>/downloads/ to offer them here.\n";
-    return;
-  }
-  std::string base = text(answer["agent_packages"][0], "url");
-  base = base.substr(0, base.rfind("/downloads/"));
-  out << "Without floe-agent installed, fetch it from this head first; each download runs only if\n"
-      << "the head's CA matches the pin in the token (no trust on first use):\n\n";
-  for (const auto& package : answer["agent_packages"]) {
-    out << "  curl -fsSk " << base << "/cacerts -o floe-ca.crt &&\n"
-        << "    test \"$(openssl x509 -in floe-ca.crt -outform DER | sha256sum | cut -d' ' -f1)\" = "
-        << text(answer, "ca_sha256") << " &&\n"
-        << "    curl -fsS --cacert floe-ca.crt -O " << text(package, "url") << "\n"
-        << "  # sha256 of " << text(package, "name") << ": " << text(package, "sha256") << "\n";
-  }
-  out << "\n";
-}
-
-}  // namespace
 
 Status runTokenCreate(const CliContext& ctx, const TokenCreateFlags& flags) {
   FLOE_ASSIGN_OR_RETURN(auto ttl, parseDuration(flags.ttl));
@@ -95,7 +71,8 @@ Status runTokenCreate(const CliContext& ctx, const TokenCreateFlags& flags) {
           << ", labels " << labelsText(token["labels"]) << ".\n"
           << "Run this on each worker (the token is shown only this once):\n\n"
           << "  " << text(answer, "join_command") << "\n\n";
-  printAgentDownload(ctx.out, answer);
+  // The same text the console shows (api/agent_download_text.h); older heads lack it.
+  ctx.out << text(answer, "agent_download_instructions", "") << "\n";
   return Status::ok();
 }
 

@@ -5,13 +5,14 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "console/console_accounts.h"
 #include "floe/common/cli_support.h"
 #include "floe/common/logging.h"
 #include "floe/common/time_format.h"
 
 namespace floe::appliance {
 
-int runFloeCli(int argc, char** argv) {
+int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
   CLI::App app{"floe: the head of an on-prem lakehouse appliance (k3s, Spark, Iceberg)"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may also follow the subcommand
@@ -80,6 +81,10 @@ int runFloeCli(int argc, char** argv) {
   serveCmd->add_option("--idle-timeout", idleTimeout, "How long a kept-alive connection may wait between requests")
       ->capture_default_str();
   serveCmd->add_option("--log-level", logLevel, "trace, debug, info, warn or error")->capture_default_str();
+  std::string consoleIdleTimeout = "30m";
+  serveCmd->add_option("--console-idle-timeout", consoleIdleTimeout,
+                       "A web console session ends after this long without a request")
+      ->capture_default_str();
   std::string downloadsDir;
   serveCmd->add_option("--downloads-dir", downloadsDir,
                        "Files offered to workers under /downloads/ (default <data-dir>/downloads)");
@@ -142,6 +147,12 @@ int runFloeCli(int argc, char** argv) {
   sparkDefaults->add_option("--format", sparkFlags.format, "conf (spark-defaults.conf) or submit (--conf k=v lines)")
       ->capture_default_str()
       ->check(CLI::IsMember({"conf", "submit"}));
+  auto* admin = app.add_subcommand("admin", "Manage the web console's accounts");
+  admin->require_subcommand(1);
+  std::string consoleUser = console::kAdminUser;
+  auto* resetPassword = admin->add_subcommand(
+      "reset-password", "Give a console account a new random password (printed once) and end its sessions");
+  resetPassword->add_option("--user", consoleUser, "The console account")->capture_default_str();
 
   // Commands other than serve print their own results; the library's info logs
   // (schema migrations and such) would only be noise there.
@@ -172,6 +183,10 @@ int runFloeCli(int argc, char** argv) {
         serve.sysroot = sysroot;
         serve.downloadsDir = downloadsDir;
         serve.listen = listen;
+        serve.consoleAssets = consoleAssets;
+        FLOE_ASSIGN_OR_RETURN(auto consoleIdle, parseDuration(consoleIdleTimeout));
+        if (consoleIdle < std::chrono::minutes(1)) return invalidArgument("--console-idle-timeout must be at least 1m");
+        serve.consoleSessions.idleTimeout = std::chrono::duration_cast<std::chrono::seconds>(consoleIdle);
         serve.limits.maxConnections = maxConnections;
         for (auto [flag, text, target] : {std::tuple{"--handshake-timeout", &handshakeTimeout, &serve.limits.handshakeTimeout},
                                           std::tuple{"--read-timeout", &readTimeout, &serve.limits.readTimeout},
@@ -195,6 +210,7 @@ int runFloeCli(int argc, char** argv) {
     if (*events) action = [&] { return runEvents(ctx, eventsFlags); };
     if (*status) action = [&] { return runStatus(ctx); };
     if (*sparkDefaults) action = [&] { return runSparkDefaults(ctx, sparkFlags); };
+    if (*resetPassword) action = [&] { return runAdminResetPassword(ctx, consoleUser); };
   }
   if (!action) {
     std::cerr << app.help();

@@ -60,6 +60,8 @@ Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise,
                const std::string& sysroot);
 Status runReset(const CliContext& ctx, bool confirmed);
 Status runServe(const ServeOptions& options);
+// `floe admin reset-password`: works on the database directly, so it needs no login.
+Status runAdminResetPassword(const CliContext& ctx, const std::string& user);
 
 Status runTokenCreate(const CliContext& ctx, const TokenCreateFlags& flags);
 Status runTokenList(const CliContext& ctx);

@@ -6,7 +6,9 @@
 #include "cli/commands.h"
 #include "floe/common/files.h"
 #include "floe/http/http_client.h"
+#include "console/console_accounts.h"
 #include "head/head_init.h"
+#include "state/store.h"
 
 namespace floe::appliance {
 namespace {
@@ -51,13 +53,16 @@ Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise,
   InitOptions options{ctx.dataDir.root, advertise, std::move(k3sOptions), ctx.json ? &std::cerr : &ctx.out};
   FLOE_ASSIGN_OR_RETURN(InitReport report, initHead(options, clock));
   if (ctx.json) {
-    ctx.out << nlohmann::json{{"data_dir", ctx.dataDir.root.string()},
-                              {"created", report.created},
-                              {"already_initialised", report.alreadyInitialised()},
-                              {"advertised", report.advertised},
-                              {"ca_sha256", report.caSha256}}
-                   .dump(2)
-            << "\n";
+    nlohmann::json out{{"data_dir", ctx.dataDir.root.string()},
+                       {"created", report.created},
+                       {"already_initialised", report.alreadyInitialised()},
+                       {"advertised", report.advertised},
+                       {"ca_sha256", report.caSha256}};
+    if (report.consoleAdminPassword) {
+      out["console_user"] = console::kAdminUser;
+      out["console_password"] = *report.consoleAdminPassword;
+    }
+    ctx.out << out.dump(2) << "\n";
     return Status::ok();
   }
   if (report.alreadyInitialised()) {
@@ -76,6 +81,29 @@ Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise,
   ctx.out << "\nCluster CA SHA-256: " << report.caSha256 << "\n"
           << "Next: floe serve --data-dir " << ctx.dataDir.root.string()
           << "   then: floe token create --data-dir " << ctx.dataDir.root.string() << "\n";
+  if (report.consoleAdminPassword) {
+    ctx.out << "\nWeb console (https://<this head>:9443/ once 'floe serve' runs): user '" << console::kAdminUser
+            << "', password\n\n  " << *report.consoleAdminPassword
+            << "\n\nIt is shown only this once; change it in the console. Lost it? 'floe admin reset-password'.\n";
+  }
+  return Status::ok();
+}
+
+Status runAdminResetPassword(const CliContext& ctx, const std::string& user) {
+  if (!std::filesystem::exists(ctx.dataDir.database())) {
+    return failedPrecondition("resetting the console password: " + ctx.dataDir.database().string() +
+                              " does not exist; run 'floe init' first");
+  }
+  SystemClock clock;
+  FLOE_ASSIGN_OR_RETURN(auto store, Store::open(ctx.dataDir.database()));
+  console::ConsoleAccounts accounts(*store, clock);
+  FLOE_ASSIGN_OR_RETURN(std::string password, accounts.resetToRandomPassword(user));
+  if (ctx.json) {
+    ctx.out << nlohmann::json{{"console_user", user}, {"console_password", password}}.dump(2) << "\n";
+    return Status::ok();
+  }
+  ctx.out << "New password for console account '" << user << "' (shown only this once; its sessions were ended):\n\n  "
+          << password << "\n";
   return Status::ok();
 }
 

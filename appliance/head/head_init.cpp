@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "floe/common/files.h"
+#include "console/console_accounts.h"
 #include "floe/pki/certificate_authority.h"
 #include "head/host_names.h"
 #include "state/store.h"
@@ -137,6 +138,14 @@ Result<InitReport> initHead(const InitOptions& options, const Clock& clock) {
                                                                 kAdminCertValidity));
     FLOE_RETURN_IF_ERROR(writeKeyPair(dir.adminCert(), cert, dir.adminKey(), key));
     report.created.push_back("admin client certificate " + dir.adminCert().string());
+  }
+
+  {
+    console::ConsoleAccounts accounts(*store, clock);
+    FLOE_ASSIGN_OR_RETURN(report.consoleAdminPassword, accounts.createWithRandomPassword(console::kAdminUser));
+    if (report.consoleAdminPassword) {
+      report.created.push_back(std::string("web console account '") + console::kAdminUser + "'");
+    }
   }
 
   if (!fs::exists(dir.downloadsDir())) {

@@ -3,6 +3,7 @@
 // again: it only creates what is missing.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct InitReport {
   std::vector<std::string> created;  // what this run created, for the user
   std::vector<std::string> advertised;
   std::string caSha256;
+  // The console's admin password when this run created the account: shown once, never
+  // stored in clear or logged.
+  std::optional<std::string> consoleAdminPassword;
   bool alreadyInitialised() const { return created.empty(); }
 };
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agent/cli/host_facts.h"
+#include "console/console_context.h"
 #include "api/head_api.h"
 #include "bootstrap/k3s_installation.h"
 #include "cluster/head_cluster.h"
@@ -119,8 +120,14 @@ Status serveHead(const ServeOptions& options) {
     info.k3sAgentToken = k3s->agentToken;
   }
   DownloadsDir downloads(options.downloadsDir.empty() ? dir.downloadsDir() : options.downloadsDir);
-  api = std::make_unique<HeadApi>(
-      ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get(), &downloads});
+  console::ConsoleAccounts consoleAccounts(*store, clock);
+  console::SessionStore consoleSessions(*store, clock, options.consoleSessions);
+  JoinRateLimiter loginLimiter(clock, console::kMaxLoginFailures, console::kLoginFailureWindow);
+  JoinRateLimiter loginAddressLimiter(clock, console::kMaxLoginFailuresPerAddress, console::kLoginFailureWindow);
+  console::ConsoleContext consoleContext{consoleAccounts, consoleSessions, loginLimiter, loginAddressLimiter,
+                                         options.consoleAssets};
+  api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get(),
+                                             &downloads, &consoleContext});
 
   std::string listenHost = options.listen.substr(0, options.listen.rfind(':'));
   if (listenHost == "0.0.0.0" || listenHost == "[::]") listenHost = "127.0.0.1";

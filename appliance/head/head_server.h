@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "console/console_assets.h"
+#include "console/session_store.h"
 #include "floe/common/status.h"
 #include "floe/http/https_server.h"
 
@@ -20,6 +22,8 @@ struct ServeOptions {
   int joinFailuresPerMinute = 10;
   unsigned threads = 2;
   http::ServerLimits limits;
+  console::ConsoleAssets consoleAssets;  // empty: / says the console is not built in
+  console::SessionPolicy consoleSessions;
 };
 
 // Blocks until a shutdown signal; returns an error if the head cannot start.

@@ -369,15 +369,16 @@ void NodeRegistry::forget(const std::string& id) {
   ++invalidations_;
 }
 
-Result<std::vector<NodeRecord>> NodeRegistry::list() {
+Result<std::vector<NodeRecord>> NodeRegistry::list(bool withDetail) {
   FLOE_RETURN_IF_ERROR(flushHeartbeats());
-  return store_.read([](sqlite::Database& db) -> Result<std::vector<NodeRecord>> {
-    FLOE_ASSIGN_OR_RETURN(auto select, db.prepare(std::string(kSummaryColumns) + " FROM nodes ORDER BY name"));
+  return store_.read([withDetail](sqlite::Database& db) -> Result<std::vector<NodeRecord>> {
+    std::string columns = std::string(kSummaryColumns) + (withDetail ? std::string(kDetailColumns) : "");
+    FLOE_ASSIGN_OR_RETURN(auto select, db.prepare(columns + " FROM nodes ORDER BY name"));
     std::vector<NodeRecord> nodes;
     while (true) {
       FLOE_ASSIGN_OR_RETURN(bool row, select.step());
       if (!row) break;
-      FLOE_ASSIGN_OR_RETURN(NodeRecord node, readNode(select, false));
+      FLOE_ASSIGN_OR_RETURN(NodeRecord node, readNode(select, withDetail));
       nodes.push_back(std::move(node));
     }
     return nodes;

@@ -100,7 +100,8 @@ class NodeRegistry {
   // `certSha256` is the fingerprint of the client certificate the call came with.
   Result<HeartbeatOutcome> heartbeat(const std::string& nodeId, const std::string& certSha256,
                                      const HeartbeatReport& report);
-  Result<std::vector<NodeRecord>> list();
+  // withDetail: also inventory, preflight, load and k3s (as get() returns them).
+  Result<std::vector<NodeRecord>> list(bool withDetail = false);
   Result<NodeRecord> get(const std::string& id);
   Result<NodeRecord> approve(const std::string& id, const std::string& actor);
   Status remove(const std::string& id, const std::string& actor);

@@ -55,6 +55,24 @@ CREATE TABLE events (
 CREATE INDEX events_by_node ON events (node_id, id);
 CREATE INDEX events_by_kind ON events (kind, id);
 )sql",
+      // 2: the web console's accounts and sessions. A session is stored by the SHA-256
+      // of its id, so a copy of the database cannot be replayed as a cookie.
+      R"sql(
+CREATE TABLE console_users (
+  name                TEXT PRIMARY KEY,
+  password_hash       TEXT NOT NULL,
+  created_at          INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL
+);
+CREATE TABLE console_sessions (
+  id_sha256    TEXT PRIMARY KEY,
+  user_name    TEXT NOT NULL REFERENCES console_users (name) ON DELETE CASCADE,
+  csrf_token   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL
+);
+CREATE INDEX console_sessions_by_user ON console_sessions (user_name);
+)sql",
   };
   return kMigrations;
 }

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -207,9 +208,33 @@ def test_run_command_brings_up_head_and_three_labelled_workers(sandbox):
     assert port_free(box.port) and port_free(box.k3s_port), "the sandbox's ports are still taken"
 
 
+def console_login_from_summary(box) -> requests.Session:
+    """Logs in to the web console with the address and password the summary printed."""
+    match = re.search(r"console\s+(https://127\.0\.0\.1:\d+)/\s+user admin, password (\S+)", box.output)
+    assert match, f"no console address and password in the summary:\n{box.output}"
+    url, password = match.groups()
+    session = requests.Session()
+    session.verify = str(box.data_dir / "head" / "pki" / "ca.crt")
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment overrides verify
+    page = session.get(url + "/", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), page.text[:200]
+    login = session.post(url + "/api/v1/console/login", json={"user": "admin", "password": password}, timeout=30)
+    assert login.status_code == 200, login.text
+    session.base_url = url  # type: ignore[attr-defined]
+    return session
+
+
 def test_ctrl_c_stops_agents_head_and_control_plane(sandbox):
     box = sandbox("--workers", "1")
     box.wait_until_running(RUN_TIMEOUT_S)
+    # What a new user does next: the console, logged in with the printed password, lists
+    # the worker with its hardware.
+    console = console_login_from_summary(box)
+    nodes = console.get(console.base_url + "/api/v1/nodes?hardware=1", timeout=10).json()["nodes"]
+    worker = next((n for n in nodes if n["name"] == "sandbox-worker-1"), None)
+    assert worker is not None, nodes
+    assert worker["state"] == "ready", worker
+    assert worker["hardware"]["cpu_cores"] > 0 and worker["hardware"]["memory_bytes"] > 0, worker
     assert leftovers(box.data_dir, box.proc.pid), "nothing of the sandbox seen while it runs"
     os.killpg(box.proc.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
     rc = box.wait(STOP_TIMEOUT_S)

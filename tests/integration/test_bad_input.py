@@ -189,11 +189,21 @@ def test_server_still_healthy_after_limits(shared_head, baseline):
 # --------------------------------------------------------------------------- routing
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/api/v2/nodes", "/api/v1/nodes/x/y/z",
-                                  "/api/v1/agents/x/nope", "/healthz/extra"])
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/nodes", "/api/v1/nodes/x/y/z",
+                                  "/api/v1/agents/x/nope", "/api/", "/assets/missing.js"])
 def test_unknown_route(shared_head, baseline, path):
     assert_error(shared_head.get(path), 404, "not_found")
     assert_error(shared_head.get(path, cert=shared_head.admin_cert), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/nope", "/healthz/extra", "/nodes/abc"])
+def test_other_paths_are_the_web_consoles_routes(shared_head, baseline, path):
+    """A GET outside /api/ that no route claims is the console's index.html (its client-side
+    routing shows "not found" for paths it does not know); other methods stay 404."""
+    res = shared_head.get(path)
+    assert res.status_code == 200 and res.headers["Content-Type"] == "text/html; charset=utf-8", res.text[:200]
+    assert "Content-Security-Policy" in res.headers
+    assert_error(shared_head.post(path), 404, "not_found")
 
 
 @pytest.mark.parametrize("method,path,allowed", [

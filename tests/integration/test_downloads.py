@@ -65,6 +65,11 @@ def test_nothing_outside_the_directory_is_served(head):
                  "/downloads/..%2Ffloe.db", "/downloads/%2e%2e%2fpki%2fca.key", "/downloads/..",
                  "/downloads/a%00b"):
         res = head.get(path)
+        if path == "/downloads/..":
+            # The client removes the dot segment and asks for "/": the web console's page.
+            assert res.url.endswith(":%d/" % head.host_port[1]), res.url
+            assert res.headers["Content-Type"].startswith("text/html"), res.headers
+            continue
         assert res.status_code in (400, 404), (path, res.status_code)
         assert b"BEGIN" not in res.content and b"SQLite" not in res.content, path
 

@@ -14,6 +14,8 @@ DEBIAN_PACKAGES=(
   openssl sqlite3 curl iproute2 procps python3 python3-venv
   python3-yaml  # the k3s stand-in (tests/cluster/k3s) runs on the system python3
   clang libclang-rt-14-dev
+  libargon2-dev  # Argon2id for the web console's passwords
+  chromium       # the browser tier (tests/browser) drives it with playwright-core
 )
 # The slow tier (tests/run-all.sh --slow): building the Spark image without Docker and
 # running it with runc and containerd.
@@ -63,5 +65,23 @@ install_python_venv() {
   echo "$want" > "$stamp"
 }
 
+# The web console (ui/) and the browser tier need node >= 18 with npm. Debian 12 ships
+# node 18 (packages nodejs + npm); a newer node already installed (e.g. from NodeSource,
+# which bundles npm) is kept.
+install_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null &&
+     [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 18 ]; then
+    return 0
+  fi
+  log "installing node and npm from Debian"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null || { log "apt-get update failed"; return 1; }
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; then
+    log "apt-get install failed for: nodejs npm"; return 1
+  fi
+}
+
 install_debian_packages
+install_node
 install_python_venv

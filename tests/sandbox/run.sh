@@ -368,6 +368,11 @@ if ! "$FLOE" init --data-dir "$HEAD_DIR" --k3s-service supervised \
   die "floe init failed (output above)"
 fi
 export FLOE_DATA_DIR="$HEAD_DIR"
+# A fresh console password on every run (a reused --data-dir was initialised before), shown
+# only on this terminal; the one in init.log is no longer valid after this.
+CONSOLE_PASSWORD=$("$FLOE" --data-dir "$HEAD_DIR" --json admin reset-password \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["console_password"])') \
+  || die "setting the web console's admin password failed (floe admin reset-password)"
 
 # Each long-running process in its own session: Ctrl-C reaches only this script, which
 # stops them in order.
@@ -496,7 +501,9 @@ cat <<INFO
 
 floe sandbox is running: a head and $WORKERS worker$([ "$WORKERS" = 1 ] || echo s), each its own Kubernetes node
 
-  console/API  https://127.0.0.1:$PORT   (workers use $HEAD_URL)
+  console      https://127.0.0.1:$PORT/   user admin, password $CONSOLE_PASSWORD
+               (the browser warns about the cluster CA: trust $HEAD_DIR/pki/ca.crt or accept it)
+  API          https://127.0.0.1:$PORT   (workers use $HEAD_URL)
                CA $HEAD_DIR/pki/ca.crt, SHA-256 $CA_SHA256
                curl --cacert $HEAD_DIR/pki/ca.crt https://127.0.0.1:$PORT/healthz
   admin        client certificate $HEAD_DIR/pki/admin.crt, key $HEAD_DIR/pki/admin.key

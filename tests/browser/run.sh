@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The browser tier: tests/browser/run.sh RESULTS_XML
+# Installs playwright-core (npm ci, cache under $FLOE_CACHE_DIR/npm) when the lock file
+# changed and runs console.test.mjs against FLOE_BIN / FLOE_AGENT_BIN with Debian's
+# Chromium. Screenshots go to $FLOE_BROWSER_OUTPUT (default build/test-results/browser).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+results=${1:?usage: tests/browser/run.sh RESULTS_XML}
+cache="${FLOE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/floe}/npm"
+
+lock_hash=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
+stamp="$here/node_modules/.floe-lock.sha256"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error --cache "$cache")
+  echo "$lock_hash" > "$stamp"
+fi
+mkdir -p "$(dirname "$results")"
+cd "$here"
+exec node --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./junit-reporter.mjs --test-reporter-destination="$results" \
+  console.test.mjs
