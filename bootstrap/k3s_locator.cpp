@@ -15,6 +15,9 @@ namespace fs = std::filesystem;
 constexpr const char* kChecksumFile = "SHA256SUMS";
 constexpr const char* kK3sSubdir = "k3s";
 constexpr const char* kPackagesSubdir = "packages";
+// Container images the stack needs (the Spark image, as an OCI archive): k3s imports
+// them from its agent/images directory like its own airgap images.
+constexpr const char* kImagesSubdir = "images";
 constexpr const char* kImagesPrefix = "k3s-airgap-images-";
 constexpr fs::perms kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec;
@@ -60,6 +63,27 @@ Result<fs::path> findInPath(const std::string& name) {
   return notFound(name + " is not on PATH");
 }
 
+// The files of one of the bundle's directories, each of which SHA256SUMS must list: a
+// file dropped into the bundle afterwards is refused, never used. A missing directory
+// has no files; one that cannot be read is an error.
+Result<std::vector<fs::path>> listedFiles(const fs::path& dir, const std::string& subdir,
+                                          const std::map<std::string, std::string>& sums,
+                                          const std::string& context) {
+  std::vector<fs::path> files;
+  if (!fs::exists(dir / subdir)) return files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / subdir, ec)) {
+    std::string relative = subdir + "/" + entry.path().filename().string();
+    if (sums.count(relative) == 0) {
+      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
+                                "; refusing to use an unverified file");
+    }
+    files.push_back(entry.path());
+  }
+  if (ec) return failedPrecondition(context + ": cannot read " + (dir / subdir).string() + ": " + ec.message());
+  return files;
+}
+
 }  // namespace
 
 Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
@@ -73,26 +97,14 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
   if (!list.isOk()) return list.status().withContext(context + ": " + kChecksumFile);
 
   AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}};
-  std::error_code ec;
-  // packages/ is optional; like k3s/, nothing unlisted in it is ever used.
-  for (const auto& entry : fs::directory_iterator(dir / kPackagesSubdir, ec)) {
-    std::string relative = std::string(kPackagesSubdir) + "/" + entry.path().filename().string();
-    if (list->count(relative) == 0) {
-      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
-                                "; refusing to use an unverified file");
-    }
-    bundle.agentPackages.push_back(entry.path());
+  // packages/ and images/ are optional; like k3s/, nothing unlisted in them is ever used.
+  FLOE_ASSIGN_OR_RETURN(bundle.agentPackages, listedFiles(dir, kPackagesSubdir, *list, context));
+  FLOE_ASSIGN_OR_RETURN(auto k3sFiles, listedFiles(dir, kK3sSubdir, *list, context));
+  for (const auto& file : k3sFiles) {
+    if (file.filename().string().rfind(kImagesPrefix, 0) == 0) bundle.imageArchives.push_back(file);
   }
-  ec.clear();
-  for (const auto& entry : fs::directory_iterator(dir / kK3sSubdir, ec)) {
-    std::string relative = std::string(kK3sSubdir) + "/" + entry.path().filename().string();
-    if (list->count(relative) == 0) {
-      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
-                                "; refusing to use an unverified file");
-    }
-    if (entry.path().filename().string().rfind(kImagesPrefix, 0) == 0) bundle.imageArchives.push_back(entry.path());
-  }
-  if (ec) return failedPrecondition(context + ": cannot read " + (dir / kK3sSubdir).string() + ": " + ec.message());
+  FLOE_ASSIGN_OR_RETURN(auto stackImages, listedFiles(dir, kImagesSubdir, *list, context));
+  bundle.imageArchives.insert(bundle.imageArchives.end(), stackImages.begin(), stackImages.end());
   if (list->count(std::string(kK3sSubdir) + "/k3s") == 0) {
     return failedPrecondition(context + ": k3s/k3s is missing; the bundle has no k3s binary");
   }

@@ -17,17 +17,20 @@ namespace floe::bootstrap {
 //   DIR/SHA256SUMS                           sha256sum lines for every file below
 //   DIR/k3s/k3s                              the k3s binary
 //   DIR/k3s/k3s-airgap-images-<arch>.tar*    images k3s imports at start (optional)
+//   DIR/images/*.oci.tar                     the stack's images (the Spark image), which
+//                                            k3s imports at start too (optional)
 //   DIR/packages/floe-agent*                 agent packages the head offers (optional)
 struct AirgapBundle {
   std::filesystem::path root;
   std::filesystem::path k3sBinary;
-  std::vector<std::filesystem::path> imageArchives;
+  std::vector<std::filesystem::path> imageArchives;  // k3s's airgap images and images/*
   std::vector<std::filesystem::path> agentPackages;
   std::map<std::string, std::string> sha256;  // relative name -> digest, from SHA256SUMS
 };
 
 // Verifies every file SHA256SUMS lists before anything from the bundle is used; a file
-// in k3s/ that is not listed is refused too, so nothing unverified gets installed.
+// in k3s/, images/ or packages/ that is not listed is refused too, so nothing
+// unverified gets installed.
 Result<AirgapBundle> openAirgapBundle(const std::filesystem::path& dir);
 
 struct K3sLocateOptions {

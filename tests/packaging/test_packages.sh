@@ -251,8 +251,8 @@ airgap_agent_packages() {
 }
 
 # --spark-image: the OCI archive spark-images/build.sh writes goes into images/, listed in
-# SHA256SUMS and VERSIONS, and floe init checks it with the rest; an archive that does
-# not match its .sha256 is refused before anything is written. (A small stand-in archive
+# SHA256SUMS and VERSIONS, and floe init installs it where k3s imports images at start;
+# an archive that does not match its .sha256 is refused before anything is written. (A small stand-in archive
 # with an OCI layout's files: the real image is built by the slow tier, tests/images.)
 airgap_spark_image() {
   local floe=$1 dir="$WORK/airgap-spark-image" out="$WORK/airgap-bundle-image" target="$WORK/airgap-head-image"
@@ -266,6 +266,7 @@ airgap_spark_image() {
   grep -E "^[0-9a-f]{64}  images/$name\$" "$out/SHA256SUMS" || { echo ">> not in SHA256SUMS"; return 1; }
   grep -E "^spark-image +9\.9\.9-iceberg9\.9\.9 +images/$name " "$out/VERSIONS" || { echo ">> not in VERSIONS"; return 1; }
   airgap_init "$floe" "$out" "$target" || { echo ">> floe init exited $?"; return 1; }
+  cmp "$target/data/agent/images/$name" "$dir/$name" || { echo ">> not installed into agent/images"; return 1; }
   printf 'x' >>"$dir/$name"
   if "$ASSEMBLE" "$WORK/airgap-bundle-image-bad" --from "$WORK/airgap-release" --spark-image "$dir/$name" \
       2>"$WORK/airgap-image.err"; then
@@ -299,7 +300,7 @@ airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
     airgap_init_leaves_no_state
   check "airgap: --agent-packages puts floe-agent packages in the bundle; floe init offers them under /downloads/" \
     airgap_agent_packages "$floe"
-  check "airgap: --spark-image puts the OCI archive in images/ (SHA256SUMS, VERSIONS); a mismatching .sha256 is refused" \
+  check "airgap: --spark-image puts the OCI archive in images/ (SHA256SUMS, VERSIONS), floe init installs it into agent/images; a mismatching .sha256 is refused" \
     airgap_spark_image "$floe"
 }
 

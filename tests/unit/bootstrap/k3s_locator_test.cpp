@@ -48,6 +48,30 @@ TEST_CASE("locateK3s: a verified bundle installs k3s and places its images", "[b
   CHECK(readFile(options.paths.imagesDir() / "k3s-airgap-images-amd64.tar.zst").value() == "images");
 }
 
+TEST_CASE("locateK3s: the bundle's images/ (the Spark image) go where k3s imports images",
+          "[bootstrap][locate]") {
+  BundleFixture bundle;
+  bundle.write("images/floe-spark-4.1.3-iceberg1.11.0.oci.tar", "oci archive");
+  K3sLocateOptions options;
+  options.bundleDir = bundle.root;
+  options.installDir = bundle.dir.path() / "bin";
+  options.paths.dataDir = bundle.dir.path() / "k3s-data";
+
+  SECTION("listed: installed next to k3s's own airgap images") {
+    bundle.writeSums({"k3s/k3s", "k3s/k3s-airgap-images-amd64.tar.zst", "images/floe-spark-4.1.3-iceberg1.11.0.oci.tar"});
+    REQUIRE(locateK3s(options).isOk());
+    CHECK(readFile(options.paths.imagesDir() / "floe-spark-4.1.3-iceberg1.11.0.oci.tar").value() == "oci archive");
+    CHECK(readFile(options.paths.imagesDir() / "k3s-airgap-images-amd64.tar.zst").value() == "images");
+  }
+  SECTION("not listed: the bundle is refused and nothing is installed") {
+    auto found = locateK3s(options);
+    CHECK(found.status().message().find("images/floe-spark-4.1.3-iceberg1.11.0.oci.tar is not listed") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(options.installDir / "k3s"));
+    CHECK_FALSE(fs::exists(options.paths.imagesDir()));
+  }
+}
+
 TEST_CASE("locateK3s: a tampered or incomplete bundle is refused before anything is installed",
           "[bootstrap][locate]") {
   BundleFixture bundle;
