@@ -20,6 +20,8 @@ struct ServeOptions {
   int joinFailuresPerMinute = 10;
   unsigned threads = 2;
   http::ServerLimits limits;
+  bool deployStack = true;  // --no-stack: k3s only, no lakehouse stack
+  std::chrono::milliseconds stackReconcileInterval{30000};
 };
 
 // Blocks until a shutdown signal; returns an error if the head cannot start.

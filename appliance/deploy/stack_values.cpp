@@ -1,0 +1,114 @@
+#include "deploy/stack_values.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "deploy/stack_images.h"
+
+namespace floe::appliance {
+namespace {
+
+constexpr int kMaxExecutorCores = 4;
+constexpr int kMaxMemoryPerCoreGiB = 8;
+// Executors may use three quarters of a worker: the rest is for the OS, k3s and daemons
+// (SeaweedFS volume servers) on the same machine.
+constexpr int kUsableNumerator = 3, kUsableDenominator = 4;
+constexpr int kBigClusterMemoryGiB = 64;
+
+// Approved workers without the GPU taint; the head when there is none (a one-machine cluster).
+std::vector<const StackNode*> computeNodes(const std::vector<StackNode>& nodes) {
+  std::vector<const StackNode*> out;
+  for (const auto& node : nodes) {
+    if (!node.head && !node.gpuTainted() && node.labelInt("floe.io/cpu-cores") > 0) out.push_back(&node);
+  }
+  if (out.empty()) {
+    for (const auto& node : nodes) {
+      if (node.head && node.labelInt("floe.io/cpu-cores") > 0) out.push_back(&node);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int StackNode::labelInt(const std::string& key) const {
+  auto it = labelling.labels.find(key);
+  if (it == labelling.labels.end()) return 0;
+  int value = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  return ec == std::errc() && end == it->second.data() + it->second.size() ? value : 0;
+}
+
+bool StackNode::gpuTainted() const {
+  return std::any_of(labelling.taints.begin(), labelling.taints.end(),
+                     [](const cluster::Taint& taint) { return taint.key == cluster::kGpuTaintKey; });
+}
+
+int dataDiskNodeCount(const std::vector<StackNode>& nodes) {
+  return static_cast<int>(
+      std::count_if(nodes.begin(), nodes.end(), [](const StackNode& n) { return n.labelInt("floe.io/data-disks") > 0; }));
+}
+
+SparkSizing sizeSpark(const std::vector<StackNode>& nodes) {
+  SparkSizing sizing;
+  auto compute = computeNodes(nodes);
+  if (compute.empty()) return sizing;
+  const StackNode* smallest = *std::min_element(compute.begin(), compute.end(), [](auto* a, auto* b) {
+    return a->labelInt("floe.io/cpu-cores") < b->labelInt("floe.io/cpu-cores");
+  });
+  int cores = smallest->labelInt("floe.io/cpu-cores");
+  sizing.executorCores = std::clamp(cores / 2, 1, kMaxExecutorCores);
+  int memoryPerCore = smallest->labelInt("floe.io/memory-gib") * kUsableNumerator / kUsableDenominator / cores;
+  sizing.executorMemoryGiB = sizing.executorCores * std::clamp(memoryPerCore, 1, kMaxMemoryPerCoreGiB);
+  int executors = 0;
+  int totalMemory = 0;
+  for (const auto* node : compute) {
+    executors += node->labelInt("floe.io/cpu-cores") * kUsableNumerator / kUsableDenominator / sizing.executorCores;
+  }
+  for (const auto& node : nodes) totalMemory += node.labelInt("floe.io/memory-gib");
+  sizing.maxExecutors = std::max(1, executors);
+  sizing.driverMemory = totalMemory >= kBigClusterMemoryGiB ? "4g" : "2g";
+  return sizing;
+}
+
+StackValues computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints,
+                               const std::string& sparkDefaultsConf) {
+  int dataNodes = dataDiskNodeCount(nodes);
+  SparkSizing spark = sizeSpark(nodes);
+  constexpr int kNodesForTwoCatalogReplicas = 3;
+  return {
+      {"floe.image.seaweedfs", images::kSeaweedfs},
+      {"floe.image.postgres", images::kPostgres},
+      {"floe.image.polaris", images::kPolaris},
+      {"floe.image.polarisAdmin", images::kPolarisAdmin},
+      {"floe.image.curl", images::kCurl},
+      {"floe.image.spark", images::kSpark},
+      {"floe.image.sparkOperator.registry", images::kSparkOperatorRegistry},
+      {"floe.image.sparkOperator.repository", images::kSparkOperatorRepository},
+      {"floe.image.sparkOperator.tag", images::kSparkOperatorTag},
+      {"floe.chart.sparkOperator.file", images::kSparkOperatorChartFile},
+      {"floe.chart.sparkOperator.version", images::kSparkOperatorChartVersion},
+      {"floe.seaweedfs.dataNodes", std::to_string(dataNodes)},
+      {"floe.seaweedfs.replication", dataNodes >= 2 ? "001" : "000"},
+      {"floe.polaris.replicas", nodes.size() >= kNodesForTwoCatalogReplicas ? "2" : "1"},
+      {"floe.spark.executorCores", std::to_string(spark.executorCores)},
+      {"floe.spark.executorMemory", std::to_string(spark.executorMemoryGiB) + "g"},
+      {"floe.spark.maxExecutors", std::to_string(spark.maxExecutors)},
+      {"floe.spark.driverMemory", spark.driverMemory},
+      {"floe.spark.defaultsConf", sparkDefaultsConf},
+      {"floe.s3.service", endpoints.s3Service},
+      {"floe.s3.port", std::to_string(endpoints.s3Port)},
+      {"floe.s3.endpoint", "http://" + endpoints.s3Service + ".floe-system.svc:" + std::to_string(endpoints.s3Port)},
+      {"floe.s3.bucket", endpoints.bucket},
+      {"floe.catalog.name", endpoints.catalogName},
+      {"floe.postgres.service", endpoints.postgresService},
+      {"floe.polaris.service", endpoints.polarisService},
+      {"floe.polaris.port", std::to_string(endpoints.polarisPort)},
+      {"floe.sparkConnect.service", endpoints.sparkConnectService},
+      {"floe.sparkConnect.port", std::to_string(endpoints.sparkConnectPort)},
+      {"floe.historyServer.service", endpoints.historyServerService},
+      {"floe.historyServer.port", std::to_string(endpoints.historyServerPort)},
+  };
+}
+
+}  // namespace floe::appliance
