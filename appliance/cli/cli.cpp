@@ -132,6 +132,30 @@ int runFloeCli(int argc, char** argv) {
       ->group("")
       ->capture_default_str();
 
+  SparkDefaultsFlags sparkFlags;
+  auto& lake = sparkFlags.endpoints;
+  auto* sparkDefaults = app.add_subcommand(
+      "spark-defaults", "Print the Spark settings a client needs to reach this lakehouse's Iceberg catalog and S3 store");
+  sparkDefaults->add_option("--catalog-uri", lake.catalogUri, "Iceberg REST catalog URI")->capture_default_str();
+  sparkDefaults->add_option("--s3-endpoint", lake.s3Endpoint, "S3 endpoint URL")->capture_default_str();
+  sparkDefaults->add_option("--warehouse", lake.warehouse, "Catalog warehouse (Polaris: the catalog's name)")
+      ->capture_default_str();
+  sparkDefaults->add_option("--catalog-name", lake.catalogName, "Catalog name in Spark (spark.sql.catalog.<name>)")
+      ->capture_default_str();
+  sparkDefaults->add_option("--region", lake.region, "S3 region the client signs for")->capture_default_str();
+  sparkDefaults->add_option("--s3-access-key-variable", lake.s3AccessKeyIdVariable,
+                            "Environment variable holding the S3 access key id")
+      ->capture_default_str();
+  sparkDefaults->add_option("--s3-secret-key-variable", lake.s3SecretAccessKeyVariable,
+                            "Environment variable holding the S3 secret key")
+      ->capture_default_str();
+  sparkDefaults->add_option("--catalog-credential-variable", lake.catalogCredentialVariable,
+                            "Environment variable holding the catalog's OAuth client_id:client_secret ('' for none)")
+      ->capture_default_str();
+  sparkDefaults->add_option("--format", sparkFlags.format, "conf (spark-defaults.conf) or submit (--conf k=v lines)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"conf", "submit"}));
+
   // Commands other than serve print their own results; the library's info logs
   // (schema migrations and such) would only be noise there.
   (void)initLogging("warn");
@@ -189,6 +213,7 @@ int runFloeCli(int argc, char** argv) {
     if (*events) action = [&] { return runEvents(ctx, eventsFlags); };
     if (*status) action = [&] { return runStatus(ctx); };
     if (*render) action = [&] { return runRender(ctx, renderFlags); };
+    if (*sparkDefaults) action = [&] { return runSparkDefaults(ctx, sparkFlags); };
   }
   if (!action) {
     std::cerr << app.help();

@@ -12,6 +12,7 @@
 #include "floe/common/status.h"
 #include "head/data_dir.h"
 #include "head/head_server.h"
+#include "lakehouse/spark_defaults.h"
 
 namespace floe::appliance {
 
@@ -55,6 +56,11 @@ struct K3sInitFlags {
   std::string serviceMode = "auto";
 };
 
+struct SparkDefaultsFlags {
+  lakehouse::LakehouseEndpoints endpoints;
+  std::string format = "conf";  // conf | submit (--json: a JSON object)
+};
+
 Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,
                const std::string& sysroot);
 Status runReset(const CliContext& ctx, bool confirmed);
@@ -72,5 +78,7 @@ Status runNodesRemove(const CliContext& ctx, const std::string& id);
 Status runEvents(const CliContext& ctx, const EventsFlags& flags);
 Status runStatus(const CliContext& ctx);
 Status runRender(const CliContext& ctx, const RenderFlags& flags);
+
+Status runSparkDefaults(const CliContext& ctx, const SparkDefaultsFlags& flags);
 
 }  // namespace floe::appliance
