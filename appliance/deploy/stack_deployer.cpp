@@ -45,9 +45,12 @@ std::string componentVersion(const std::vector<json>& objects) {
     std::string kind = object.value("kind", "");
     if (kind == "HelmChart" && object.contains("spec")) return object["spec"].value("version", "");
     if (!kWorkloadKinds.count(kind)) continue;
+    // An init container comes first: in the bootstrap Job it runs the upstream tool that matters.
+    static const json::json_pointer kFirstInitImage("/spec/template/spec/initContainers/0/image");
     static const json::json_pointer kFirstImage("/spec/template/spec/containers/0/image");
-    if (!object.contains(kFirstImage)) continue;
-    std::string image = object.at(kFirstImage).get<std::string>();
+    const json::json_pointer& where = object.contains(kFirstInitImage) ? kFirstInitImage : kFirstImage;
+    if (!object.contains(where)) continue;
+    std::string image = object.at(where).get<std::string>();
     size_t colon = image.rfind(':');
     if (colon != std::string::npos && image.find('/', colon) == std::string::npos) return image.substr(colon + 1);
     return image;

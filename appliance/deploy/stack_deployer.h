@@ -46,7 +46,8 @@ struct ComponentObjects {
 };
 std::vector<ComponentObjects> groupByComponent(const std::vector<RenderedObject>& objects);
 
-// The upstream version a component runs: the tag of its first workload's first image, or a
+// The upstream version a component runs: the tag of its first workload's first image (init
+// containers first), or a
 // HelmChart's chart version; FLOE_VERSION for components of plain objects (namespaces, RBAC).
 std::string componentVersion(const std::vector<nlohmann::json>& objects);
 // From the component's Service annotated floe.io/endpoint (a URL scheme):

@@ -5,13 +5,16 @@
 
 namespace floe::appliance::images {
 
-inline constexpr const char* kSeaweedfs = "docker.io/chrislusf/seaweedfs:3.97";
+// SEAWEEDFS_VERSION of appliance/lakehouse/versions.env: the release the lakehouse tier tests.
+inline constexpr const char* kSeaweedfs = "docker.io/chrislusf/seaweedfs:4.48";
 inline constexpr const char* kPostgres = "docker.io/library/postgres:17.6";
 inline constexpr const char* kPolaris = "docker.io/apache/polaris:1.3.0-incubating";
 inline constexpr const char* kPolarisAdmin = "docker.io/apache/polaris-admin-tool:1.3.0-incubating";
 inline constexpr const char* kCurl = "docker.io/curlimages/curl:8.16.0";
-// Built by spark-images/ (no registry involved) and imported by k3s from the airgap bundle.
-inline constexpr const char* kSpark = "floe/spark:4.1.0-iceberg";
+// Built by spark-images/ (no registry involved) and imported by k3s from the airgap bundle;
+// the tag is <SPARK_VERSION>-iceberg<ICEBERG_VERSION> of appliance/lakehouse/versions.env (a
+// unit test keeps them equal).
+inline constexpr const char* kSpark = "docker.io/floe/spark:4.1.3-iceberg1.11.0";
 
 // Kubeflow Spark Operator: chart archive (charts/ of the airgap bundle) and its image.
 inline constexpr const char* kSparkOperatorChartVersion = "2.3.0";

@@ -31,15 +31,10 @@ Result<std::vector<StackNode>> loadStackNodes(Store& store, const StackPlanSourc
   return nodes;
 }
 
-std::string sparkDefaultsConf(const StackEndpoints&) {
-  return "# spark-defaults.conf for the in-cluster Spark: rendered by appliance/lakehouse/spark_defaults\n"
-         "# (merged separately; until then Spark runs with its built-in defaults).\n";
-}
-
 Result<std::vector<RenderedObject>> planStack(Store& store, const StackPlanSource& source, SecretMode mode,
                                               const Clock& clock) {
   FLOE_ASSIGN_OR_RETURN(auto nodes, loadStackNodes(store, source));
-  StackValues values = computeStackValues(nodes, source.endpoints, sparkDefaultsConf(source.endpoints));
+  FLOE_ASSIGN_OR_RETURN(StackValues values, computeStackValues(nodes, source.endpoints));
   std::map<std::string, std::string> secrets;
   if (mode == SecretMode::kValues) {
     FLOE_ASSIGN_OR_RETURN(secrets, ensureStackSecrets(store, secretNamesUsed(embeddedManifests()), clock));

@@ -29,8 +29,5 @@ Result<std::vector<StackNode>> loadStackNodes(Store& store, const StackPlanSourc
 Result<std::vector<RenderedObject>> planStack(Store& store, const StackPlanSource& source, SecretMode mode,
                                               const Clock& clock);
 
-// The spark-defaults.conf text for the ConfigMap.
-// TODO(lakehouse merge): appliance/lakehouse/spark_defaults renders it.
-std::string sparkDefaultsConf(const StackEndpoints& endpoints);
 
 }  // namespace floe::appliance

@@ -71,12 +71,45 @@ SparkSizing sizeSpark(const std::vector<StackNode>& nodes) {
   return sizing;
 }
 
-StackValues computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints,
-                               const std::string& sparkDefaultsConf) {
+Result<ServiceAddress> serviceAddressOf(std::string_view url) {
+  // scheme://NAME.NAMESPACE.svc[.cluster.local]:PORT[/path]
+  size_t hostStart = url.find("://");
+  if (hostStart == std::string_view::npos) return invalidArgument(std::string(url) + " is not a URL");
+  std::string_view rest = url.substr(hostStart + 3);
+  std::string_view hostPort = rest.substr(0, rest.find('/'));
+  size_t colon = hostPort.rfind(':');
+  std::string_view host = hostPort.substr(0, colon);
+  int port = 0;
+  if (colon != std::string_view::npos) {
+    std::string_view portText = hostPort.substr(colon + 1);
+    auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+    if (ec != std::errc() || end != portText.data() + portText.size()) port = 0;
+  }
+  size_t firstDot = host.find('.');
+  size_t secondDot = firstDot == std::string_view::npos ? firstDot : host.find('.', firstDot + 1);
+  if (port <= 0 || secondDot == std::string_view::npos || host.substr(secondDot + 1).rfind("svc", 0) != 0) {
+    return invalidArgument(std::string(url) + " does not name an in-cluster Service as NAME.NAMESPACE.svc:PORT");
+  }
+  return ServiceAddress{std::string(host.substr(0, firstDot)),
+                        std::string(host.substr(firstDot + 1, secondDot - firstDot - 1)), port};
+}
+
+Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints) {
+  const auto& lake = endpoints.lakehouse;
+  FLOE_RETURN_IF_ERROR(lakehouse::validateEndpoints(lake).withContext("the stack's Spark settings"));
+  FLOE_ASSIGN_OR_RETURN(auto polaris, serviceAddressOf(lake.catalogUri));
+  FLOE_ASSIGN_OR_RETURN(auto s3, serviceAddressOf(lake.s3Endpoint));
+  // The manifests place Polaris and SeaweedFS in these namespaces (00-namespaces.yaml).
+  if (polaris.ns != lakehouse::kLakehouseNamespace || s3.ns != lakehouse::kStorageNamespace) {
+    return invalidArgument("the catalog URI " + lake.catalogUri + " and S3 endpoint " + lake.s3Endpoint +
+                           " must name Services in " + std::string(lakehouse::kLakehouseNamespace) + " and " +
+                           std::string(lakehouse::kStorageNamespace));
+  }
+  std::string sparkDefaultsConf = lakehouse::renderSparkDefaultsConf(lakehouse::sparkProperties(lake));
   int dataNodes = dataDiskNodeCount(nodes);
   SparkSizing spark = sizeSpark(nodes);
   constexpr int kNodesForTwoCatalogReplicas = 3;
-  return {
+  return StackValues{
       {"floe.image.seaweedfs", images::kSeaweedfs},
       {"floe.image.postgres", images::kPostgres},
       {"floe.image.polaris", images::kPolaris},
@@ -96,14 +129,14 @@ StackValues computeStackValues(const std::vector<StackNode>& nodes, const StackE
       {"floe.spark.maxExecutors", std::to_string(spark.maxExecutors)},
       {"floe.spark.driverMemory", spark.driverMemory},
       {"floe.spark.defaultsConf", sparkDefaultsConf},
-      {"floe.s3.service", endpoints.s3Service},
-      {"floe.s3.port", std::to_string(endpoints.s3Port)},
-      {"floe.s3.endpoint", "http://" + endpoints.s3Service + ".floe-system.svc:" + std::to_string(endpoints.s3Port)},
+      {"floe.s3.service", s3.service},
+      {"floe.s3.port", std::to_string(s3.port)},
+      {"floe.s3.endpoint", lake.s3Endpoint},
       {"floe.s3.bucket", endpoints.bucket},
-      {"floe.catalog.name", endpoints.catalogName},
+      {"floe.catalog.name", lake.warehouse},  // Polaris picks the catalog by the client's warehouse
       {"floe.postgres.service", endpoints.postgresService},
-      {"floe.polaris.service", endpoints.polarisService},
-      {"floe.polaris.port", std::to_string(endpoints.polarisPort)},
+      {"floe.polaris.service", polaris.service},
+      {"floe.polaris.port", std::to_string(polaris.port)},
       {"floe.sparkConnect.service", endpoints.sparkConnectService},
       {"floe.sparkConnect.port", std::to_string(endpoints.sparkConnectPort)},
       {"floe.historyServer.service", endpoints.historyServerService},

@@ -5,9 +5,12 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "floe/cluster/node_labels.h"
+#include "floe/common/status.h"
+#include "lakehouse/spark_defaults.h"
 
 namespace floe::appliance {
 
@@ -21,28 +24,32 @@ struct StackNode {
   bool gpuTainted() const;
 };
 
-// In-cluster endpoints of the stack's services.
-// TODO(lakehouse merge): take these from appliance/lakehouse/spark_defaults.h.
+// In-cluster endpoints of the stack's services. The catalog and S3 store are where the
+// Spark settings point (appliance/lakehouse/spark_defaults.h, the one place they are
+// written down): their Services' names and ports are read from those URLs.
 struct StackEndpoints {
-  std::string s3Service = "seaweedfs-s3";
-  int s3Port = 8333;
+  lakehouse::LakehouseEndpoints lakehouse;
+  std::string bucket{lakehouse::kDefaultWarehouseBucket};
   std::string postgresService = "postgres";
-  std::string polarisService = "polaris";
-  int polarisPort = 8181;
   std::string sparkConnectService = "spark-connect";
   int sparkConnectPort = 15002;
   std::string historyServerService = "spark-history-server";
   int historyServerPort = 18080;
-  std::string catalogName = "lakehouse";
-  std::string bucket = "lakehouse";
 };
+
+// "http://polaris.floe-lakehouse.svc:8181/api/catalog" -> {polaris, floe-lakehouse, 8181}.
+struct ServiceAddress {
+  std::string service;
+  std::string ns;
+  int port = 0;
+};
+Result<ServiceAddress> serviceAddressOf(std::string_view url);
 
 using StackValues = std::map<std::string, std::string>;
 
-// Every `floe.*` value the manifests use. `sparkDefaultsConf` is the spark-defaults.conf
-// text for the cluster (rendered by the lakehouse module).
-StackValues computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints,
-                               const std::string& sparkDefaultsConf);
+// Every `floe.*` value the manifests use; the spark-defaults.conf comes from the lakehouse
+// module. Fails when the endpoints do not name in-cluster Services in the stack's namespaces.
+Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints);
 
 // Pieces of computeStackValues, exposed for tests.
 struct SparkSizing {

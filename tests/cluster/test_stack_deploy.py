@@ -74,8 +74,8 @@ def test_status_lists_every_component_with_state_and_version(stack):
     _, head, _ = stack
     components = stack_components(head)
     assert list(components) == COMPONENTS  # in apply order
-    assert components["spark-connect"]["endpoint"] == "sc://spark-connect.floe-spark.svc:15002"
-    assert components["seaweedfs"]["version"] == "3.97"
+    assert components["spark-connect"]["endpoint"] == "sc://spark-connect.floe-lakehouse.svc:15002"
+    assert components["seaweedfs"]["version"] == "4.48"
     assert components["postgres"]["version"] == "17.6"
     assert components["polaris-bootstrap"]["version"] == "1.3.0-incubating"
     assert components["spark-operator"]["version"] == "2.3.0"
@@ -93,18 +93,18 @@ def test_status_lists_every_component_with_state_and_version(stack):
 
 def test_workloads_are_available_on_kwok_nodes(stack):
     _, head, _ = stack
-    for namespace in ("floe-system", "floe-spark"):
+    for namespace in ("floe-storage", "floe-lakehouse"):
         for deployment in kube_json(head, "deployments", "-n", namespace)["items"]:
             conditions = {c["type"]: c["status"] for c in deployment["status"].get("conditions", [])}
             assert conditions.get("Available") == "True", deployment["metadata"]["name"]
         for statefulset in kube_json(head, "statefulsets", "-n", namespace)["items"]:
             spec, status = statefulset["spec"], statefulset["status"]
             assert status.get("readyReplicas") == spec["replicas"], statefulset["metadata"]["name"]
-    job = kube_json(head, "job", "polaris-bootstrap", "-n", "floe-system")
+    job = kube_json(head, "job", "polaris-bootstrap", "-n", "floe-lakehouse")
     assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
     # Managed by floe with server-side apply.
     managers = {(m["manager"], m["operation"]) for m in
-                kube_json(head, "deployment", "spark-connect", "-n", "floe-spark",
+                kube_json(head, "deployment", "spark-connect", "-n", "floe-lakehouse",
                           "--show-managed-fields")["metadata"]["managedFields"]}
     assert ("floe", "Apply") in managers
 
@@ -113,11 +113,11 @@ def test_values_follow_the_inventory(stack):
     _, head, _ = stack
     # 4 nodes: two catalog replicas; 2 data-disk nodes: replicated storage. The first pass may
     # have rendered before every worker was in the registry: the next passes follow it.
-    wait_until(lambda: kube_json(head, "deployment", "polaris", "-n", "floe-system")["spec"]["replicas"] == 2,
+    wait_until(lambda: kube_json(head, "deployment", "polaris", "-n", "floe-lakehouse")["spec"]["replicas"] == 2,
                2 * RECONCILE_S + 10, "Polaris to scale to 2 replicas with the cluster")
-    master = kube_json(head, "statefulset", "seaweedfs-master", "-n", "floe-system")
+    master = kube_json(head, "statefulset", "seaweedfs-master", "-n", "floe-storage")
     assert "-defaultReplication=001" in master["spec"]["template"]["spec"]["containers"][0]["args"]
-    connect_args = kube_json(head, "deployment", "spark-connect", "-n", "floe-spark")[
+    connect_args = kube_json(head, "deployment", "spark-connect", "-n", "floe-lakehouse")[
         "spec"]["template"]["spec"]["containers"][0]["args"]
     # Compute workers: the two-socket server (32 cores) and this-machine (2 cores), not the GPU
     # server. Executors fit the smallest (1 core, 8 GiB); 32 x 3/4 + 2 x 3/4 of them.
@@ -154,12 +154,12 @@ def test_pods_land_where_placement_intends(stack):
 
 def test_deleted_deployment_is_back_within_one_reconcile_interval(stack):
     _, head, _ = stack
-    old_uid = kube_json(head, "deployment", "spark-history-server", "-n", "floe-spark")["metadata"]["uid"]
-    head.kubectl("delete", "deployment", "spark-history-server", "-n", "floe-spark", "--wait=true")
+    old_uid = kube_json(head, "deployment", "spark-history-server", "-n", "floe-lakehouse")["metadata"]["uid"]
+    head.kubectl("delete", "deployment", "spark-history-server", "-n", "floe-lakehouse", "--wait=true")
     deleted = time.monotonic()
 
     def recreated():
-        res = head.kubectl("get", "deployment", "spark-history-server", "-n", "floe-spark", "-o", "json", check=False)
+        res = head.kubectl("get", "deployment", "spark-history-server", "-n", "floe-lakehouse", "-o", "json", check=False)
         return res.returncode == 0 and json.loads(res.stdout)["metadata"]["uid"] != old_uid
     # One interval, plus the pass's own time (it applies ~40 objects) on a loaded machine.
     wait_until(recreated, RECONCILE_S + 10, "the deleted Deployment to be recreated", step=0.25)
@@ -184,7 +184,7 @@ def test_render_is_what_is_applied_and_shows_no_secret(stack, tmp_path):
     # What is rendered is what runs (the secrets aside).
     rendered_polaris = (out / "40-polaris.yaml").read_text()
     assert "replicas: 2" in rendered_polaris
-    secret = kube_json(head, "secret", "postgres-credentials", "-n", "floe-system")
+    secret = kube_json(head, "secret", "postgres-credentials", "-n", "floe-lakehouse")
     password = base64.b64decode(secret["data"]["password"]).decode()
     assert len(password) == 64
     assert password not in printed.stdout

@@ -6,6 +6,7 @@
 
 #include "deploy/embedded_manifests.h"
 #include "deploy/stack_values.h"
+#include "lakehouse/spark_defaults.h"
 
 namespace floe::appliance {
 namespace {
@@ -28,12 +29,18 @@ std::map<std::string, std::string> fakeSecrets() {
 }
 
 StackValues valuesFor(const std::vector<StackNode>& nodes) {
-  return computeStackValues(nodes, StackEndpoints{}, "spark.a=1\nspark.b=2\n");
+  auto values = computeStackValues(nodes, StackEndpoints{});
+  REQUIRE(values.isOk());
+  return *values;
 }
 
-const json* find(const std::vector<RenderedObject>& objects, const std::string& kind, const std::string& name) {
+const json* find(const std::vector<RenderedObject>& objects, const std::string& kind, std::string_view name,
+                 std::string_view ns = "") {
   for (const auto& o : objects) {
-    if (o.object["kind"] == kind && o.object["metadata"]["name"] == name) return &o.object;
+    if (o.object["kind"] == kind && o.object["metadata"]["name"] == name &&
+        (ns.empty() || o.object["metadata"].value("namespace", "") == ns)) {
+      return &o.object;
+    }
   }
   return nullptr;
 }
@@ -62,15 +69,52 @@ TEST_CASE("placeholders take the type of a plain scalar and stay strings when qu
   const json* polaris = find(*rendered, "Deployment", "polaris");
   REQUIRE(polaris);
   CHECK((*polaris)["spec"]["replicas"] == 2);  // three nodes: two catalog replicas
-  const json* s3 = find(*rendered, "Service", "seaweedfs-s3");
+  const json* s3 = find(*rendered, "Service", "seaweedfs-s3", lakehouse::kStorageNamespace);
   REQUIRE(s3);
   CHECK((*s3)["spec"]["ports"][0]["port"] == 8333);
   const json* master = find(*rendered, "StatefulSet", "seaweedfs-master");
   REQUIRE(master);
   CHECK((*master)["spec"]["template"]["metadata"]["annotations"]["floe.io/data-nodes"] == "2");
-  const json* defaults = find(*rendered, "ConfigMap", "spark-defaults");
-  REQUIRE(defaults);
-  CHECK((*defaults)["data"]["spark-defaults.conf"] == "spark.a=1\nspark.b=2\n");
+}
+
+TEST_CASE("the stack deploys what the Spark settings point at", "[deploy][render]") {
+  namespace lh = lakehouse;
+  auto rendered = renderManifests(embeddedManifests(), valuesFor(threeNodes()), fakeSecrets(), SecretMode::kValues);
+  REQUIRE(rendered.isOk());
+  lh::LakehouseEndpoints defaults;
+  const json* conf = find(*rendered, "ConfigMap", lh::kSparkDefaultsConfigMap, lh::kLakehouseNamespace);
+  REQUIRE(conf);
+  CHECK((*conf)["data"][std::string(lh::kSparkDefaultsConfigMapKey)] ==
+        lh::renderSparkDefaultsConf(lh::sparkProperties(defaults)));
+  const json* s3 = find(*rendered, "Secret", lh::kS3CredentialsSecret, lh::kLakehouseNamespace);
+  REQUIRE(s3);
+  CHECK((*s3)["stringData"][std::string(lh::kS3AccessKeyIdVariable)] == "SECRET-VALUE-s3.accessKey");
+  CHECK((*s3)["stringData"][std::string(lh::kS3SecretAccessKeyVariable)] == "SECRET-VALUE-s3.secretKey");
+  const json* catalog = find(*rendered, "Secret", lh::kCatalogCredentialsSecret, lh::kLakehouseNamespace);
+  REQUIRE(catalog);
+  CHECK((*catalog)["stringData"][std::string(lh::kCatalogCredentialVariable)] ==
+        "SECRET-VALUE-polaris.sparkClientId:SECRET-VALUE-polaris.sparkClientSecret");
+  // The Services behind the URLs the settings carry.
+  auto polaris = serviceAddressOf(defaults.catalogUri);
+  auto store = serviceAddressOf(defaults.s3Endpoint);
+  REQUIRE(polaris.isOk());
+  REQUIRE(store.isOk());
+  const json* polarisService = find(*rendered, "Service", polaris->service, polaris->ns);
+  const json* storeService = find(*rendered, "Service", store->service, store->ns);
+  REQUIRE(polarisService);
+  REQUIRE(storeService);
+  CHECK((*polarisService)["spec"]["ports"][0]["port"] == polaris->port);
+  CHECK((*storeService)["spec"]["ports"][0]["port"] == store->port);
+  // Every namespaced object lives in a namespace the stack creates (or k3s's kube-system).
+  std::set<std::string> namespaces = {"kube-system"};
+  for (const auto& o : *rendered) {
+    if (o.object["kind"] == "Namespace") namespaces.insert(o.object["metadata"]["name"].get<std::string>());
+  }
+  CHECK(namespaces == std::set<std::string>{"kube-system", std::string(lh::kLakehouseNamespace),
+                                            std::string(lh::kStorageNamespace), "spark-operator"});
+  for (const auto& o : *rendered) {
+    if (o.object["metadata"].contains("namespace")) CHECK(namespaces.count(o.object["metadata"]["namespace"]));
+  }
 }
 
 TEST_CASE("reference mode never carries a secret value, values mode does", "[deploy][render]") {

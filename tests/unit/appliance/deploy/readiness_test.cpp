@@ -92,6 +92,8 @@ TEST_CASE("a component's version and endpoint come from its objects", "[deploy][
   CHECK(componentVersion(objects) == "4.1.0-iceberg");
   CHECK(componentEndpoint(objects) == "sc://spark-connect.floe-spark.svc:15002");
   CHECK(componentVersion({json::parse(R"({"kind":"HelmChart","spec":{"version":"2.3.0"}})")}) == "2.3.0");
+  CHECK(componentVersion({json::parse(R"({"kind":"Job","spec":{"template":{"spec":{"initContainers":[{"image":"apache/polaris-admin-tool:1.3.0-incubating"}],
+    "containers":[{"image":"curlimages/curl:8.16.0"}]}}}})")}) == "1.3.0-incubating");
   CHECK(componentVersion({json::parse(R"({"kind":"Namespace","metadata":{"name":"x"}})")}) == FLOE_VERSION);
   CHECK(componentEndpoint({json::parse(R"({"kind":"Namespace","metadata":{"name":"x"}})")}).empty());
 }
