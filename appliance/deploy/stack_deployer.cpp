@@ -158,6 +158,12 @@ Status StackDeployer::applyComponent(const ComponentObjects& component, std::sto
       spdlog::info("stack replacing changed Job {}/{}", ns, name);
       continue;
     }
+    if (object.value("kind", "") == "Secret") {
+      // An API server's validation message can quote the offending value: never log it.
+      return Status(applied.status().code(), "applying " + describe(object) + " failed (" +
+                                                 std::string(errorCodeName(applied.status().code())) +
+                                                 "; the server's message is withheld: it may quote a secret)");
+    }
     return applied.status().withContext("applying " + describe(object));
   }
   return Status::ok();
