@@ -133,6 +133,7 @@ Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, cons
       {"floe.s3.port", std::to_string(s3.port)},
       {"floe.s3.endpoint", lake.s3Endpoint},
       {"floe.s3.bucket", endpoints.bucket},
+      {"floe.s3.region", lake.region},
       {"floe.catalog.name", lake.warehouse},  // Polaris picks the catalog by the client's warehouse
       {"floe.postgres.service", endpoints.postgresService},
       {"floe.polaris.service", polaris.service},
