@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 constexpr const char* kChecksumFile = "SHA256SUMS";
 constexpr const char* kK3sSubdir = "k3s";
 constexpr const char* kPackagesSubdir = "packages";
+constexpr const char* kChartsSubdir = "charts";
 constexpr const char* kImagesPrefix = "k3s-airgap-images-";
 constexpr fs::perms kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec;
@@ -72,16 +73,19 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
   auto list = parseChecksumList(*listText);
   if (!list.isOk()) return list.status().withContext(context + ": " + kChecksumFile);
 
-  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}};
+  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}, {}};
   std::error_code ec;
-  // packages/ is optional; like k3s/, nothing unlisted in it is ever used.
-  for (const auto& entry : fs::directory_iterator(dir / kPackagesSubdir, ec)) {
-    std::string relative = std::string(kPackagesSubdir) + "/" + entry.path().filename().string();
-    if (list->count(relative) == 0) {
-      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
-                                "; refusing to use an unverified file");
+  // packages/ and charts/ are optional; like k3s/, nothing unlisted in them is ever used.
+  for (auto [subdir, files] : {std::pair{kPackagesSubdir, &bundle.agentPackages}, std::pair{kChartsSubdir, &bundle.charts}}) {
+    ec.clear();
+    for (const auto& entry : fs::directory_iterator(dir / subdir, ec)) {
+      std::string relative = std::string(subdir) + "/" + entry.path().filename().string();
+      if (list->count(relative) == 0) {
+        return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
+                                  "; refusing to use an unverified file");
+      }
+      files->push_back(entry.path());
     }
-    bundle.agentPackages.push_back(entry.path());
   }
   ec.clear();
   for (const auto& entry : fs::directory_iterator(dir / kK3sSubdir, ec)) {
@@ -156,6 +160,12 @@ Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
     FLOE_RETURN_IF_ERROR(installFile(archive, options.paths.imagesDir() / archive.filename(),
                                      fs::perms::owner_read | fs::perms::owner_write,
                                      bundle.sha256.at(bundleName(archive))));
+  }
+  for (const auto& chart : bundle.charts) {
+    FLOE_RETURN_IF_ERROR(installFile(chart, options.paths.dataDir / "server" / "static" / kChartsSubdir / chart.filename(),
+                                     fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                         fs::perms::others_read,
+                                     bundle.sha256.at(bundleName(chart))));
   }
   return K3sBinary{installed, "airgap bundle " + options.bundleDir->string(), std::move(bundle)};
 }

@@ -11,6 +11,10 @@
 #                  downloading them; DIR holds them under their release asset names
 #   --agent-packages DIR  the floe-agent .deb/.rpm files in DIR go into packages/;
 #                  `floe init --bundle` offers them to workers under /downloads/
+#   --charts DIR   the Helm chart archives (*.tgz) in DIR go into charts/; `floe init --bundle`
+#                  puts them where k3s serves them to its HelmChart objects (the stack's
+#                  k8s-manifests/ name them, e.g. spark-operator-2.3.0.tgz: `helm pull
+#                  spark-operator --repo https://kubeflow.github.io/spark-operator --version 2.3.0`)
 #   --force        replace OUT_DIR even when it is not empty
 #
 # Every file is checked against the release's own sha256sum-<arch>.txt before it goes
@@ -39,7 +43,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--force]" >&2; exit 2; }
+usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--charts DIR] [--force]" >&2; exit 2; }
 say() { echo "$PROG: $*" >&2; }
 
 # ---- arguments -------------------------------------------------------------------
@@ -50,6 +54,7 @@ ARCH="amd64"
 FROM_DIR=""
 FORCE=0
 PACKAGES_DIR=""
+CHARTS_DIR=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --k3s-version) [ $# -ge 2 ] || usage_error "--k3s-version needs a value"; K3S_VERSION=$2; shift 2 ;;
@@ -60,6 +65,8 @@ while [ $# -gt 0 ]; do
     --from=*) FROM_DIR=${1#*=}; shift ;;
     --agent-packages) [ $# -ge 2 ] || usage_error "--agent-packages needs a directory"; PACKAGES_DIR=$2; shift 2 ;;
     --agent-packages=*) PACKAGES_DIR=${1#*=}; shift ;;
+    --charts) [ $# -ge 2 ] || usage_error "--charts needs a directory"; CHARTS_DIR=$2; shift 2 ;;
+    --charts=*) CHARTS_DIR=${1#*=}; shift ;;
     --force) FORCE=1; shift ;;
     -h|--help) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     -*) usage_error "unknown option '$1'" ;;
@@ -190,7 +197,19 @@ if [ -n "${PACKAGES_DIR:-}" ]; then
   [ "$found" -gt 0 ] || die "--agent-packages $PACKAGES_DIR holds no floe-agent*.deb or floe-agent*.rpm (build them with cpack, see packaging/README.md)"
   say "agent packages: $found from $PACKAGES_DIR"
 fi
-# images/ (the Spark + Iceberg OCI archive), charts/ and manifests/ are added here once
+if [ -n "$CHARTS_DIR" ]; then
+  mkdir -p "$BUNDLE/charts" && chmod 0755 "$BUNDLE/charts"
+  found=0
+  for chart in "$CHARTS_DIR"/*.tgz; do
+    [ -f "$chart" ] || continue
+    tar -tzf "$chart" >/dev/null 2>&1 || die "--charts: $chart is not a gzip tar (a Helm chart archive)"
+    cp -- "$chart" "$BUNDLE/charts/" && chmod 0644 "$BUNDLE/charts/$(basename "$chart")" || die "copying $chart failed"
+    found=$((found + 1))
+  done
+  [ "$found" -gt 0 ] || die "--charts $CHARTS_DIR holds no *.tgz chart archive"
+  say "charts: $found from $CHARTS_DIR"
+fi
+# images/ (the Spark + Iceberg OCI archive) and manifests/ are added here once
 # spark-images/, the lakehouse charts and k8s-manifests/ exist (see README.md).
 
 floe_revision() {
@@ -215,6 +234,11 @@ floe_revision() {
     "$(source_of "$K3S_ASSET")" "$(source_of "$SUMS_ASSET")"
   printf '%-19s %-16s %-37s %s (%s)\n' k3s-airgap-images "$K3S_VERSION" "k3s/$IMAGES_ASSET" \
     "$(source_of "$IMAGES_ASSET")" "$(source_of "$SUMS_ASSET")"
+  if [ -d "$BUNDLE/charts" ]; then
+    for chart in "$BUNDLE"/charts/*; do
+      printf '%-19s %-16s %-37s %s\n' helm-chart "-" "charts/$(basename "$chart")" "$CHARTS_DIR"
+    done
+  fi
   if [ -d "$BUNDLE/packages" ]; then
     for package in "$BUNDLE"/packages/*; do
       printf '%-19s %-16s %-37s %s\n' floe-agent "$(floe_revision | cut -d' ' -f2)" "packages/$(basename "$package")" \
