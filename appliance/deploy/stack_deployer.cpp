@@ -202,7 +202,12 @@ void StackDeployer::pass(std::stop_token stop, bool rollout) {
     return;
   }
   auto components = groupByComponent(*plan);
-  if (rollout) {  // every component listed from the start, in order
+  if (rollout) {  // every component listed from the start, in order, and only those
+    std::vector<std::string> names;
+    for (const auto& component : components) names.push_back(component.name);
+    if (auto forgotten = forgetStackComponentsExcept(store_, names); !forgotten.isOk()) {
+      spdlog::warn("cannot forget old stack components error=\"{}\"", forgotten.message());
+    }
     for (size_t i = 0; i < components.size(); ++i) {
       if (recorded_.count(components[i].name)) continue;
       record({components[i].name, static_cast<int>(i), componentVersion(components[i].objects), "pending",

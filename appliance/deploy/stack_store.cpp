@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "floe/common/crypto.h"
 
 namespace floe::appliance {
@@ -45,6 +47,20 @@ Result<std::vector<StackComponent>> listStackComponents(Store& store) {
                      select.columnText(3), select.columnText(4), select.columnText(5), select.columnInt(6)});
     }
     return out;
+  });
+}
+
+Status forgetStackComponentsExcept(Store& store, const std::vector<std::string>& names) {
+  auto existing = listStackComponents(store);
+  if (!existing.isOk()) return existing.status();
+  return store.write(Durability::kRelaxed, [&](sqlite::Database& db) -> Status {
+    for (const auto& component : *existing) {
+      if (std::find(names.begin(), names.end(), component.name) != names.end()) continue;
+      FLOE_ASSIGN_OR_RETURN(auto remove, db.prepare("DELETE FROM stack_components WHERE name = ?"));
+      remove.bind(1, std::string_view(component.name));
+      FLOE_RETURN_IF_ERROR(remove.run().withContext("forgetting stack component " + component.name));
+    }
+    return Status::ok();
   });
 }
 

@@ -32,6 +32,8 @@ struct StackComponent {
 Status saveStackComponent(Store& store, const StackComponent& component);
 // In apply order.
 Result<std::vector<StackComponent>> listStackComponents(Store& store);
+// Forgets components a newer floe no longer deploys, so `floe status` lists only real ones.
+Status forgetStackComponentsExcept(Store& store, const std::vector<std::string>& names);
 
 // The stored secrets by name, generating (and storing, durably) the ones in `names` that do
 // not exist yet: 256 random bits as hex, or 64 bits for names ending in "ClientId".

@@ -33,6 +33,12 @@ TEST_CASE("stack components are upserted and listed in apply order", "[deploy][s
   CHECK((*listed)[0].name == "namespaces");
   CHECK((*listed)[1].state == "ready");
   CHECK((*listed)[1].updatedAtMillis == 2000);
+
+  REQUIRE(forgetStackComponentsExcept(*f.store, {"spark-connect"}).isOk());
+  listed = listStackComponents(*f.store);
+  REQUIRE(listed.isOk());
+  REQUIRE(listed->size() == 1);
+  CHECK((*listed)[0].name == "spark-connect");
 }
 
 }  // namespace
