@@ -227,6 +227,7 @@ Result<std::vector<RenderedObject>> renderManifests(const std::vector<ManifestFi
         return invalidArgument("k8s-manifests/" + with.file +
                                ": every document needs apiVersion, kind and metadata.name");
       }
+      object["metadata"]["labels"][std::string(kManagedByLabel)] = "floe";
       out.push_back({with.file, componentOfFile(file.name), std::move(object)});
     }
   }

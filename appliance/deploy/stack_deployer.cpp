@@ -100,6 +100,33 @@ void StackDeployer::stop() {
   thread_.request_stop();
   wake_.notify_all();
   thread_.join();
+  for (auto& informer : informers_) informer->stop();
+}
+
+void StackDeployer::watchWorkloads() {
+  for (const auto& type : {k8s::resources::kDeployments, k8s::resources::kStatefulSets, k8s::resources::kDaemonSets}) {
+    k8s::InformerOptions options;
+    options.type = type;
+    options.labelSelector = std::string(kManagedByLabel) + "=floe";
+    k8s::InformerHandlers handlers;
+    handlers.onDelete = [this](const json& object) {
+      spdlog::info("stack workload deleted, repairing now object=\"{}\"", describe(object));
+      {
+        std::lock_guard lock(mutex_);
+        workloadDeleted_ = true;
+      }
+      wake_.notify_all();
+    };
+    informers_.push_back(std::make_unique<k8s::Informer>(client_, options, handlers));
+    informers_.back()->start();
+  }
+}
+
+bool StackDeployer::waitForNextPass(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, stop, options_.reconcileInterval, [this] { return workloadDeleted_; });
+  workloadDeleted_ = false;
+  return !stop.stop_requested();
 }
 
 bool StackDeployer::sleepFor(std::chrono::milliseconds duration, std::stop_token stop) {
@@ -251,9 +278,10 @@ void StackDeployer::pass(std::stop_token stop, bool rollout) {
 void StackDeployer::run(std::stop_token stop) {
   if (!connect(stop)) return;
   spdlog::info("stack deployer rolling out reconcile_interval_ms={}", options_.reconcileInterval.count());
+  watchWorkloads();
   pass(stop, true);
   if (!stop.stop_requested()) spdlog::info("stack rollout pass done; reconciling");
-  while (sleepFor(options_.reconcileInterval, stop)) pass(stop, false);
+  while (waitForNextPass(stop)) pass(stop, false);
 }
 
 }  // namespace floe::appliance

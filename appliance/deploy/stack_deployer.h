@@ -7,7 +7,9 @@
 //    progressing and the next component starts: Kubernetes keeps retrying, and so do we);
 // 2. reconcile every reconcileInterval: render again (values follow the cluster as nodes
 //    join), apply every object again (a no-op where nothing drifted; a deleted Deployment is
-//    created again), observe readiness.
+//    created again), observe readiness. Informers on the Deployments, StatefulSets and
+//    DaemonSets floe manages (label app.kubernetes.io/managed-by=floe) start a pass at once
+//    when one is deleted, so such drift is repaired in about a second, not an interval.
 // Each component's version, state, message and endpoint go into floe.db whenever they change
 // (`floe status`, GET /api/v1/stack). Applying the same objects twice changes nothing, so the
 // deployer is idempotent across restarts of the head.
@@ -27,6 +29,7 @@
 #include "deploy/readiness.h"
 #include "deploy/stack_plan.h"
 #include "deploy/stack_store.h"
+#include "floe/k8s/informer.h"
 #include "floe/k8s/kube_client.h"
 
 namespace floe::appliance {
@@ -76,6 +79,9 @@ class StackDeployer {
   void record(StackComponent component);
   void recordAll(const std::string& state, const std::string& message);
   bool sleepFor(std::chrono::milliseconds duration, std::stop_token stop);
+  // Until the interval passes or a watched workload is deleted; false when stopping.
+  bool waitForNextPass(std::stop_token stop);
+  void watchWorkloads();
 
   StackDeployerOptions options_;
   Store& store_;
@@ -84,6 +90,8 @@ class StackDeployer {
   std::map<std::string, StackComponent> recorded_;  // deployer thread only
   std::mutex mutex_;
   std::condition_variable_any wake_;
+  bool workloadDeleted_ = false;  // guarded by mutex_
+  std::vector<std::unique_ptr<k8s::Informer>> informers_;
   std::jthread thread_;
 };
 

@@ -58,6 +58,7 @@ TEST_CASE("every embedded manifest renders, with every placeholder filled", "[de
   CHECK(components == std::set<std::string>{"namespaces", "rbac", "secrets", "seaweedfs", "postgres", "polaris",
                                             "polaris-bootstrap", "spark-defaults", "spark-connect", "history-server",
                                             "spark-operator"});
+  for (const auto& object : *rendered) CHECK(object.object["metadata"]["labels"][std::string(kManagedByLabel)] == "floe");
   // Files apply in name order, and the objects keep it.
   CHECK(rendered->front().object["kind"] == "Namespace");
   CHECK(rendered->back().object["kind"] == "HelmChart");
@@ -175,7 +176,8 @@ TEST_CASE("toYaml output parses back to the same object", "[deploy][render]") {
     REQUIRE(parsed->size() == 1);
     CHECK((*parsed)[0].object == object.object);
   }
-  json tricky = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "t"}}},
+  json tricky = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                 {"metadata", {{"name", "t"}, {"labels", {{std::string(kManagedByLabel), "floe"}}}}},
                  {"data", {{"a", "true"}, {"b", "007"}, {"c", "x: y"}, {"d", " lead"}, {"e", "-flag"}, {"f", ""},
                            {"g", "two\nlines"}, {"h", "#not a comment"}, {"i", "1.5"}, {"j", "null"}}}};
   std::string text = toYaml(tricky);
