@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <system_error>
 
 #include "bootstrap/checksums.h"
@@ -75,8 +76,8 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
 
   AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}, {}};
   std::error_code ec;
-  // packages/ and charts/ are optional; like k3s/, nothing unlisted in them is ever used.
-  for (auto [subdir, files] : {std::pair{kPackagesSubdir, &bundle.agentPackages}, std::pair{kChartsSubdir, &bundle.charts}}) {
+  // Nothing unlisted in k3s/, packages/ or charts/ is ever used (the last two are optional).
+  auto collect = [&](const char* subdir, const std::function<void(const fs::path&)>& take) -> Status {
     ec.clear();
     for (const auto& entry : fs::directory_iterator(dir / subdir, ec)) {
       std::string relative = std::string(subdir) + "/" + entry.path().filename().string();
@@ -84,18 +85,15 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
         return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
                                   "; refusing to use an unverified file");
       }
-      files->push_back(entry.path());
+      take(entry.path());
     }
-  }
-  ec.clear();
-  for (const auto& entry : fs::directory_iterator(dir / kK3sSubdir, ec)) {
-    std::string relative = std::string(kK3sSubdir) + "/" + entry.path().filename().string();
-    if (list->count(relative) == 0) {
-      return failedPrecondition(context + ": " + relative + " is not listed in " + kChecksumFile +
-                                "; refusing to use an unverified file");
-    }
-    if (entry.path().filename().string().rfind(kImagesPrefix, 0) == 0) bundle.imageArchives.push_back(entry.path());
-  }
+    return Status::ok();
+  };
+  FLOE_RETURN_IF_ERROR(collect(kPackagesSubdir, [&](const fs::path& file) { bundle.agentPackages.push_back(file); }));
+  FLOE_RETURN_IF_ERROR(collect(kChartsSubdir, [&](const fs::path& file) { bundle.charts.push_back(file); }));
+  FLOE_RETURN_IF_ERROR(collect(kK3sSubdir, [&](const fs::path& file) {
+    if (file.filename().string().rfind(kImagesPrefix, 0) == 0) bundle.imageArchives.push_back(file);
+  }));
   if (ec) return failedPrecondition(context + ": cannot read " + (dir / kK3sSubdir).string() + ": " + ec.message());
   if (list->count(std::string(kK3sSubdir) + "/k3s") == 0) {
     return failedPrecondition(context + ": k3s/k3s is missing; the bundle has no k3s binary");
