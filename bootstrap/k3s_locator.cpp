@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <system_error>
 
 #include "bootstrap/checksums.h"
@@ -18,6 +19,7 @@ constexpr const char* kPackagesSubdir = "packages";
 // Container images the stack needs (the Spark image, as an OCI archive): k3s imports
 // them from its agent/images directory like its own airgap images.
 constexpr const char* kImagesSubdir = "images";
+constexpr const char* kChartsSubdir = "charts";
 constexpr const char* kImagesPrefix = "k3s-airgap-images-";
 constexpr fs::perms kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec;
@@ -96,9 +98,10 @@ Result<AirgapBundle> openAirgapBundle(const fs::path& dir) {
   auto list = parseChecksumList(*listText);
   if (!list.isOk()) return list.status().withContext(context + ": " + kChecksumFile);
 
-  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}};
-  // packages/ and images/ are optional; like k3s/, nothing unlisted in them is ever used.
+  AirgapBundle bundle{dir, dir / kK3sSubdir / "k3s", {}, {}, {}, {}};
+  // packages/, images/ and charts/ are optional; like k3s/, nothing unlisted in them is ever used.
   FLOE_ASSIGN_OR_RETURN(bundle.agentPackages, listedFiles(dir, kPackagesSubdir, *list, context));
+  FLOE_ASSIGN_OR_RETURN(bundle.charts, listedFiles(dir, kChartsSubdir, *list, context));
   FLOE_ASSIGN_OR_RETURN(auto k3sFiles, listedFiles(dir, kK3sSubdir, *list, context));
   for (const auto& file : k3sFiles) {
     if (file.filename().string().rfind(kImagesPrefix, 0) == 0) bundle.imageArchives.push_back(file);
@@ -168,6 +171,12 @@ Result<K3sBinary> locateK3s(const K3sLocateOptions& options) {
     FLOE_RETURN_IF_ERROR(installFile(archive, options.paths.imagesDir() / archive.filename(),
                                      fs::perms::owner_read | fs::perms::owner_write,
                                      bundle.sha256.at(bundleName(archive))));
+  }
+  for (const auto& chart : bundle.charts) {
+    FLOE_RETURN_IF_ERROR(installFile(chart, options.paths.dataDir / "server" / "static" / kChartsSubdir / chart.filename(),
+                                     fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                         fs::perms::others_read,
+                                     bundle.sha256.at(bundleName(chart))));
   }
   return K3sBinary{installed, "airgap bundle " + options.bundleDir->string(), std::move(bundle)};
 }

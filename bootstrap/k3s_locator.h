@@ -20,11 +20,13 @@ namespace floe::bootstrap {
 //   DIR/images/*.oci.tar                     the stack's images (the Spark image), which
 //                                            k3s imports at start too (optional)
 //   DIR/packages/floe-agent*                 agent packages the head offers (optional)
+//   DIR/charts/*.tgz                         Helm chart archives for k3s HelmChart objects (optional)
 struct AirgapBundle {
   std::filesystem::path root;
   std::filesystem::path k3sBinary;
   std::vector<std::filesystem::path> imageArchives;  // k3s's airgap images and images/*
   std::vector<std::filesystem::path> agentPackages;
+  std::vector<std::filesystem::path> charts;
   std::map<std::string, std::string> sha256;  // relative name -> digest, from SHA256SUMS
 };
 
@@ -47,8 +49,10 @@ struct K3sBinary {
   std::optional<AirgapBundle> bundle;  // the verified bundle it came from, if any
 };
 
-// With a bundle: verifies it, installs its k3s into installDir and its image archives
-// into paths.imagesDir(), each copy checked again before it is renamed into place.
+// With a bundle: verifies it, installs its k3s into installDir, its image archives into
+// paths.imagesDir() and its charts into paths.dataDir/server/static/charts/ (which k3s serves
+// as https://%{KUBERNETES_API}%/static/charts/, where HelmChart objects point), each copy
+// checked again before it is renamed into place.
 // Otherwise --k3s-binary, then installDir/k3s, then $PATH.
 Result<K3sBinary> locateK3s(const K3sLocateOptions& options);
 

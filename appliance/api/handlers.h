@@ -30,4 +30,6 @@ http::Response removeNode(ApiContext& ctx, const http::Request& request);
 
 http::Response listEvents(ApiContext& ctx, const http::Request& request);
 
+http::Response stack(ApiContext& ctx, const http::Request& request);
+
 }  // namespace floe::appliance::handlers

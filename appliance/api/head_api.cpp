@@ -37,6 +37,7 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("POST", "/api/v1/nodes/{id}/approve", Access::kAdmin, approveNode);
   add("DELETE", "/api/v1/nodes/{id}", Access::kAdmin, removeNode);
   add("GET", "/api/v1/events", Access::kAdmin, listEvents);
+  add("GET", "/api/v1/stack", Access::kAdmin, stack);
   // The web console (console/): the login itself is public and rate limited per account.
   add("POST", "/api/v1/console/login", Access::kPublic, consoleLogin);
   add("POST", "/api/v1/console/logout", Access::kSession, consoleLogout);

@@ -3,6 +3,7 @@
 #include "api/handlers.h"
 #include "api/json_io.h"
 #include "api/serializers.h"
+#include "api/stack_json.h"
 #include "floe/common/time_format.h"
 
 namespace floe::appliance::handlers {
@@ -55,6 +56,9 @@ http::Response status(ApiContext& ctx, const http::Request&) {
   int activeTokens = 0;
   for (const auto& token : *tokens) activeTokens += token.stateAt(now) == "active" ? 1 : 0;
   const NodeCounts& n = *nodeCounts;
+  Status stackError = Status::ok();
+  auto stackBody = stackJson(ctx, stackError);
+  if (!stackError.isOk()) return errorResponse(stackError);
   return http::Response::json(
       200, {{"version", ctx.info.version},
             {"started_at", formatRfc3339(ctx.info.startedAtMillis / 1000)},
@@ -65,7 +69,8 @@ http::Response status(ApiContext& ctx, const http::Request&) {
             {"nodes", {{"ready", n.ready}, {"pending", n.pending}, {"lost", n.lost},
                        {"total", n.ready + n.pending + n.lost}}},
             {"tokens", {{"active", activeTokens}}},
-            {"kubernetes", ctx.cluster ? ctx.cluster->serverStatus() : nlohmann::json{{"state", "disabled"}}}});
+            {"kubernetes", ctx.cluster ? ctx.cluster->serverStatus() : nlohmann::json{{"state", "disabled"}}},
+            {"stack", stackBody}});
 }
 
 }  // namespace floe::appliance::handlers

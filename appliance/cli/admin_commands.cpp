@@ -177,6 +177,21 @@ Status runEvents(const CliContext& ctx, const EventsFlags& flags) {
   return Status::ok();
 }
 
+namespace {
+
+// The lakehouse stack's components, one line each, in apply order.
+void printStack(const CliContext& ctx, const json& stack) {
+  ctx.out << "stack:      deployer " << text(stack, "deployer") << "\n";
+  if (!stack.contains("components") || stack["components"].empty()) return;
+  Table table({"COMPONENT", "STATE", "VERSION", "ENDPOINT", "DETAIL"});
+  for (const auto& c : stack["components"]) {
+    table.addRow({text(c, "name"), text(c, "state"), text(c, "version"), text(c, "endpoint"), text(c, "message")});
+  }
+  table.print(ctx.out);
+}
+
+}  // namespace
+
 Status runStatus(const CliContext& ctx) {
   bool printed = false;
   FLOE_ASSIGN_OR_RETURN(json s, callAndMaybePrint(ctx, "GET", "/api/v1/status", nullptr, printed));
@@ -198,6 +213,7 @@ Status runStatus(const CliContext& ctx) {
           << kube.value("restarts", 0) << "), API " << text(kube, "api_url") << "\n"
           << "kubeconfig: " << text(kube, "kubeconfig") << "\n";
   if (!text(kube, "detail").empty()) ctx.out << "            " << text(kube, "detail") << "\n";
+  printStack(ctx, s.contains("stack") && s["stack"].is_object() ? s["stack"] : json::object());
   return Status::ok();
 }
 

@@ -85,9 +85,14 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
   serveCmd->add_option("--console-idle-timeout", consoleIdleTimeout,
                        "A web console session ends after this long without a request")
       ->capture_default_str();
-  std::string downloadsDir;
+  std::string downloadsDir, stackReconcile = "30s";
+  bool noStack = false;
   serveCmd->add_option("--downloads-dir", downloadsDir,
                        "Files offered to workers under /downloads/ (default <data-dir>/downloads)");
+  serveCmd->add_flag("--no-stack", noStack, "Do not deploy the lakehouse stack (k3s and the node controller only)");
+  serveCmd->add_option("--stack-reconcile-interval", stackReconcile,
+                       "How often the stack is re-applied and checked; drift is repaired within it")
+      ->capture_default_str();
   serveCmd->add_option("--sysroot", sysroot, "Read the head's /proc, /sys, /etc under this directory")
       ->group("")
       ->capture_default_str();
@@ -122,7 +127,15 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
   events->add_option("--node", eventsFlags.node, "Only events of this node id");
   events->add_option("--kind", eventsFlags.kind, "Only events of this kind, e.g. node.joined");
 
-  auto* status = app.add_subcommand("status", "Show the head's status");
+  auto* status = app.add_subcommand("status", "Show the head's status and the lakehouse stack's components");
+
+  RenderFlags renderFlags;
+  auto* render = app.add_subcommand("render", "Print (or write to --out DIR) the stack's Kubernetes objects "
+                                              "exactly as the head applies them; secrets shown as references");
+  render->add_option("--out", renderFlags.outDir, "Write one file per manifest into this directory");
+  render->add_option("--sysroot", renderFlags.sysroot, "Read the head's /proc, /sys, /etc under this directory")
+      ->group("")
+      ->capture_default_str();
 
   SparkDefaultsFlags sparkFlags;
   auto& lake = sparkFlags.endpoints;
@@ -188,6 +201,11 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
         if (consoleIdle < std::chrono::minutes(1)) return invalidArgument("--console-idle-timeout must be at least 1m");
         serve.consoleSessions.idleTimeout = std::chrono::duration_cast<std::chrono::seconds>(consoleIdle);
         serve.limits.maxConnections = maxConnections;
+        serve.deployStack = !noStack;
+        FLOE_ASSIGN_OR_RETURN(serve.stackReconcileInterval, parseDuration(stackReconcile));
+        if (serve.stackReconcileInterval < std::chrono::seconds(1)) {
+          return invalidArgument("--stack-reconcile-interval must be at least 1s");
+        }
         for (auto [flag, text, target] : {std::tuple{"--handshake-timeout", &handshakeTimeout, &serve.limits.handshakeTimeout},
                                           std::tuple{"--read-timeout", &readTimeout, &serve.limits.readTimeout},
                                           std::tuple{"--idle-timeout", &idleTimeout, &serve.limits.idleTimeout}}) {
@@ -209,6 +227,7 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
     if (*nodesRemove) action = [&] { return runNodesRemove(ctx, id); };
     if (*events) action = [&] { return runEvents(ctx, eventsFlags); };
     if (*status) action = [&] { return runStatus(ctx); };
+    if (*render) action = [&] { return runRender(ctx, renderFlags); };
     if (*sparkDefaults) action = [&] { return runSparkDefaults(ctx, sparkFlags); };
     if (*resetPassword) action = [&] { return runAdminResetPassword(ctx, consoleUser); };
   }

@@ -37,6 +37,11 @@ struct EventsFlags {
   std::string kind;
 };
 
+struct RenderFlags {
+  std::string outDir;       // "": print to stdout
+  std::string sysroot = "/";  // where the head's own hardware is read, as `floe serve` does
+};
+
 struct K3sInitFlags {
   bool disabled = false;
   std::string bundle;
@@ -74,6 +79,7 @@ Status runNodesRemove(const CliContext& ctx, const std::string& id);
 
 Status runEvents(const CliContext& ctx, const EventsFlags& flags);
 Status runStatus(const CliContext& ctx);
+Status runRender(const CliContext& ctx, const RenderFlags& flags);
 
 Status runSparkDefaults(const CliContext& ctx, const SparkDefaultsFlags& flags);
 

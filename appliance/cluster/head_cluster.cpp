@@ -8,7 +8,8 @@ namespace floe::appliance {
 
 Result<std::unique_ptr<HeadCluster>> HeadCluster::start(const bootstrap::K3sInstallation& installation,
                                                         const DataDir& dir, nlohmann::json headInventory,
-                                                        NodeRegistry& registry, const Clock& clock) {
+                                                        NodeRegistry& registry, const Clock& clock,
+                                                        Store& store, const StackSettings& stack) {
   std::unique_ptr<HeadCluster> cluster(new HeadCluster(installation, bootstrap::makeCommandRunner()));
   auto kubeconfig = installation.paths.kubeconfig();
   cluster->service_ = bootstrap::makeK3sService(installation, dir.k3sLog(),
@@ -20,9 +21,19 @@ Result<std::unique_ptr<HeadCluster>> HeadCluster::start(const bootstrap::K3sInst
   NodeControllerOptions options;
   options.kubeconfig = kubeconfig;
   options.headNodeName = installation.nodeName;
-  options.headInventory = std::move(headInventory);
+  options.headInventory = headInventory;
   cluster->controller_ = std::make_unique<NodeController>(std::move(options), registry);
   cluster->controller_->start();
+  if (stack.enabled) {
+    StackDeployerOptions deployerOptions;
+    deployerOptions.kubeconfig = kubeconfig;
+    deployerOptions.source = {installation.nodeName, std::move(headInventory), {}};
+    deployerOptions.reconcileInterval = stack.reconcileInterval;
+    cluster->deployer_ = std::make_unique<StackDeployer>(std::move(deployerOptions), store, clock);
+    cluster->deployer_->start();
+  } else {
+    spdlog::info("stack deployment disabled (--no-stack)");
+  }
   spdlog::info("k3s server managed mode={} binary={} api={}", installation.systemd ? "systemd" : "supervised",
                installation.binary.string(), installation.serverUrl);
   return cluster;
@@ -31,7 +42,8 @@ Result<std::unique_ptr<HeadCluster>> HeadCluster::start(const bootstrap::K3sInst
 HeadCluster::~HeadCluster() { stop(); }
 
 void HeadCluster::stop() {
-  // The controller first: it talks to the API server that stopping k3s takes away.
+  // The controllers first: they talk to the API server that stopping k3s takes away.
+  if (deployer_) deployer_->stop();
   if (controller_) controller_->stop();
   if (service_) service_->stop();
 }

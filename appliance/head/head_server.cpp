@@ -115,7 +115,8 @@ Status serveHead(const ServeOptions& options) {
   FLOE_ASSIGN_OR_RETURN(auto k3s, bootstrap::loadInstallation(dir.k3sInstallation()));
   if (k3s) {
     auto headInventory = agent::hostInventoryJson(agent::collectHostInventory(options.sysroot));
-    FLOE_ASSIGN_OR_RETURN(cluster, HeadCluster::start(*k3s, dir, std::move(headInventory), nodes, clock));
+    StackSettings stack{options.deployStack, options.stackReconcileInterval};
+    FLOE_ASSIGN_OR_RETURN(cluster, HeadCluster::start(*k3s, dir, std::move(headInventory), nodes, clock, *store, stack));
     info.k3sServerUrl = k3s->serverUrl;
     info.k3sAgentToken = k3s->agentToken;
   }

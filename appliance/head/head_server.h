@@ -24,6 +24,8 @@ struct ServeOptions {
   http::ServerLimits limits;
   console::ConsoleAssets consoleAssets;  // empty: / says the console is not built in
   console::SessionPolicy consoleSessions;
+  bool deployStack = true;  // --no-stack: k3s only, no lakehouse stack
+  std::chrono::milliseconds stackReconcileInterval{30000};
 };
 
 // Blocks until a shutdown signal; returns an error if the head cannot start.

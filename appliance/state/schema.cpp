@@ -73,6 +73,24 @@ CREATE TABLE console_sessions (
 );
 CREATE INDEX console_sessions_by_user ON console_sessions (user_name);
 )sql",
+      // 3: the lakehouse stack the head deploys: each component's last observed state, and the
+      // credentials the head generated for it (never logged; the data directory is 0700).
+      R"sql(
+CREATE TABLE stack_components (
+  name       TEXT PRIMARY KEY,
+  position   INTEGER NOT NULL,
+  version    TEXT NOT NULL DEFAULT '',
+  state      TEXT NOT NULL,
+  message    TEXT NOT NULL DEFAULT '',
+  endpoint   TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE stack_secrets (
+  name       TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

@@ -15,6 +15,10 @@
 #   --spark-image FILE  the Spark + Iceberg OCI archive that spark-images/build.sh wrote
 #                  (floe-spark-<tag>.oci.tar) goes into images/; its .sha256 next to it,
 #                  when present, must match
+#   --charts DIR   the Helm chart archives (*.tgz) in DIR go into charts/; `floe init --bundle`
+#                  puts them where k3s serves them to its HelmChart objects (the stack's
+#                  k8s-manifests/ name them, e.g. spark-operator-2.3.0.tgz: `helm pull
+#                  spark-operator --repo https://kubeflow.github.io/spark-operator --version 2.3.0`)
 #   --force        replace OUT_DIR even when it is not empty
 #
 # Every file is checked against the release's own sha256sum-<arch>.txt before it goes
@@ -43,7 +47,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--spark-image FILE] [--force]" >&2; exit 2; }
+usage_error() { echo "$PROG: $*" >&2; echo "usage: $0 OUT_DIR [--k3s-version VERSION] [--arch amd64|arm64] [--from DIR] [--agent-packages DIR] [--spark-image FILE] [--charts DIR] [--force]" >&2; exit 2; }
 say() { echo "$PROG: $*" >&2; }
 
 # ---- arguments -------------------------------------------------------------------
@@ -55,6 +59,7 @@ FROM_DIR=""
 FORCE=0
 PACKAGES_DIR=""
 SPARK_IMAGE=""
+CHARTS_DIR=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --k3s-version) [ $# -ge 2 ] || usage_error "--k3s-version needs a value"; K3S_VERSION=$2; shift 2 ;;
@@ -67,6 +72,8 @@ while [ $# -gt 0 ]; do
     --agent-packages=*) PACKAGES_DIR=${1#*=}; shift ;;
     --spark-image) [ $# -ge 2 ] || usage_error "--spark-image needs a file"; SPARK_IMAGE=$2; shift 2 ;;
     --spark-image=*) SPARK_IMAGE=${1#*=}; shift ;;
+    --charts) [ $# -ge 2 ] || usage_error "--charts needs a directory"; CHARTS_DIR=$2; shift 2 ;;
+    --charts=*) CHARTS_DIR=${1#*=}; shift ;;
     --force) FORCE=1; shift ;;
     -h|--help) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     -*) usage_error "unknown option '$1'" ;;
@@ -220,8 +227,18 @@ if [ -n "$SPARK_IMAGE" ]; then
     || die "copying $SPARK_IMAGE failed"
   say "spark image: $(basename "$SPARK_IMAGE") ($SPARK_IMAGE_TAG)"
 fi
-# charts/ and manifests/ are added here once the lakehouse charts and k8s-manifests/
-# exist (see README.md).
+if [ -n "$CHARTS_DIR" ]; then
+  mkdir -p "$BUNDLE/charts" && chmod 0755 "$BUNDLE/charts"
+  found=0
+  for chart in "$CHARTS_DIR"/*.tgz; do
+    [ -f "$chart" ] || continue
+    tar -tzf "$chart" >/dev/null 2>&1 || die "--charts: $chart is not a gzip tar (a Helm chart archive)"
+    cp -- "$chart" "$BUNDLE/charts/" && chmod 0644 "$BUNDLE/charts/$(basename "$chart")" || die "copying $chart failed"
+    found=$((found + 1))
+  done
+  [ "$found" -gt 0 ] || die "--charts $CHARTS_DIR holds no *.tgz chart archive"
+  say "charts: $found from $CHARTS_DIR"
+fi
 
 floe_revision() {
   local version
@@ -247,6 +264,11 @@ floe_revision() {
     "$(source_of "$IMAGES_ASSET")" "$(source_of "$SUMS_ASSET")"
   if [ -n "$SPARK_IMAGE" ]; then
     printf '%-19s %-16s %-37s %s\n' spark-image "$SPARK_IMAGE_TAG" "images/$(basename "$SPARK_IMAGE")" "$SPARK_IMAGE"
+  fi
+  if [ -d "$BUNDLE/charts" ]; then
+    for chart in "$BUNDLE"/charts/*; do
+      printf '%-19s %-16s %-37s %s\n' helm-chart "-" "charts/$(basename "$chart")" "$CHARTS_DIR"
+    done
   fi
   if [ -d "$BUNDLE/packages" ]; then
     for package in "$BUNDLE"/packages/*; do

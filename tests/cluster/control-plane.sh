@@ -30,6 +30,12 @@ K8S_VERSION="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3; exit
   $1 == "k8s.io/kubernetes" {print $2; exit}' "$MOD_DIR/go.mod")"
 [ -n "$K8S_VERSION" ] || { echo "control-plane: no k8s.io/kubernetes in $MOD_DIR/go.mod" >&2; exit 1; }
 KWOK_VERSION=v0.7.0
+# k3s's helm controller: its Go module (from the Go module proxy) carries the HelmChart CRD that
+# real k3s installs; the stand-in applies that file, so floe's HelmChart objects meet the real
+# schema. v0.16.x is the line k3s v1.33 ships.
+HELM_CONTROLLER_VERSION=v0.16.17
+HELM_CONTROLLER_DIR="$CACHE/go/path/pkg/mod/github.com/k3s-io/helm-controller@$HELM_CONTROLLER_VERSION"
+HELMCHART_CRD="$HELM_CONTROLLER_DIR/pkg/crds/yaml/generated/helm.cattle.io_helmcharts.yaml"
 BIN="$CACHE/$K8S_VERSION/bin"
 KWOK_BIN="$CACHE/kwok-$KWOK_VERSION/bin"
 K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
@@ -54,7 +60,7 @@ go_env() {
 binaries_present() {
   local c
   for c in "${K8S_COMMANDS[@]}"; do [ -x "$BIN/$c" ] || return 1; done
-  [ -x "$KWOK_BIN/kwok" ] && [ -x "$ETCD" ]
+  [ -x "$KWOK_BIN/kwok" ] && [ -x "$ETCD" ] && [ -f "$HELMCHART_CRD" ]
 }
 
 cmd_check() {
@@ -147,11 +153,21 @@ install_etcd() {
   [ -x "$ETCD" ] || die "apt-get install etcd-server did not provide $ETCD"
 }
 
+fetch_helmchart_crd() {
+  [ -f "$HELMCHART_CRD" ] && { log "cached: HelmChart CRD of helm-controller $HELM_CONTROLLER_VERSION"; return 0; }
+  go_env
+  log "downloading the Go module github.com/k3s-io/helm-controller@$HELM_CONTROLLER_VERSION (its HelmChart CRD)"
+  (cd "$CACHE" && GOFLAGS= go mod download "github.com/k3s-io/helm-controller@$HELM_CONTROLLER_VERSION") \
+    || die "go mod download github.com/k3s-io/helm-controller@$HELM_CONTROLLER_VERSION failed"
+  [ -f "$HELMCHART_CRD" ] || die "$HELMCHART_CRD is missing from the module"
+}
+
 cmd_build() {
   local started=$SECONDS
   install_etcd
   build_k8s
   build_kwok
+  fetch_helmchart_crd
   log "build done in $((SECONDS - started))s"
 }
 
@@ -437,6 +453,7 @@ cmd_up() {
   wait_ready kwok "http://127.0.0.1:$kwok_port/healthz"
 
   cat >"$DIR/cluster.env" <<EOT
+FLOE_HELMCHART_CRD=$HELMCHART_CRD
 KUBECONFIG=$DIR/kubeconfig
 FLOE_APISERVER_URL=$APISERVER_URL
 FLOE_ETCD_URL=$etcd_url

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,8 +76,9 @@ def wait_until(predicate, timeout: float, what: str, step: float = 0.5):
 class ClusterHead:
     """`floe init` with the k3s stand-in and `floe serve`, inside the head's namespace."""
 
-    def __init__(self, floe_bin: Path, work: Path, address: str, prefix: list[str]):
+    def __init__(self, floe_bin: Path, work: Path, address: str, prefix: list[str], serve_args: tuple = ()):
         self.floe_bin = floe_bin
+        self.serve_args = list(serve_args)
         self.work = work
         self.address = address
         self.prefix = prefix
@@ -107,7 +109,7 @@ class ClusterHead:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [*self.prefix, str(self.floe_bin), "serve", "--data-dir", str(self.data_dir),
-             "--listen", f"{self.address}:{HEAD_PORT}"],
+             "--listen", f"{self.address}:{HEAD_PORT}", *self.serve_args],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
 
@@ -163,18 +165,20 @@ def floe_labels(node: dict) -> dict[str, str]:
     return {k: v for k, v in node["metadata"].get("labels", {}).items() if k.startswith("floe.io/")}
 
 
-@pytest.fixture(scope="module")
-def stack(binaries, tmp_path_factory):
+@contextmanager
+def cluster_with_workers(work: Path, ns_prefix: str, *, serve_args: tuple = (), pending_roles: tuple = ()):
+    """The head (`floe init` + `floe serve` with the k3s stand-in) in its namespace and the
+    WORKERS joined from theirs, their agents started; roles in `pending_roles` join with a
+    token that needs approval. Yields (lab, head, agents, agents_started); stops everything."""
     reason = netns_unavailable()
     if reason:
         pytest.skip(reason)
-    remove_stale_namespaces(NS_PREFIX)
+    remove_stale_namespaces(ns_prefix)
     floe_bin = binary("FLOE_BIN", "appliance/floe")
     agent_bin = binary("FLOE_AGENT_BIN", "agent/floe-agent")
     for built in (floe_bin, agent_bin):
         assert built.exists(), f"{built} is not built (set FLOE_BIN / FLOE_AGENT_BIN)"
-    work = tmp_path_factory.mktemp("bootstrap")
-    lab = Lab(NS_PREFIX)
+    lab = Lab(ns_prefix)
     head = None
     agents: dict[str, Agent] = {}
     try:
@@ -182,7 +186,7 @@ def stack(binaries, tmp_path_factory):
         lab.add_host("head", 1)
         for role, _, octet in WORKERS:
             lab.add_host(role, octet)
-        head = ClusterHead(floe_bin, work, lab.addresses["head"], lab.exec_prefix("head"))
+        head = ClusterHead(floe_bin, work, lab.addresses["head"], lab.exec_prefix("head"), serve_args)
         res = head.init()
         assert res.returncode == 0, f"floe init -> {res.returncode}\n{res.stdout}\n{res.stderr}"
         assert "k3s server config" in res.stdout, res.stdout
@@ -196,8 +200,7 @@ def stack(binaries, tmp_path_factory):
         print(f"\nk3s server (stand-in) ready {time.monotonic() - started:.1f}s after floe serve started")
 
         argv, token = create_join_command(head)
-        # worker3 joins with a token that needs approval: it gets its k3s parameters only
-        # once approved, in a heartbeat reply.
+        # A pending role gets its k3s parameters only once approved, in a heartbeat reply.
         _, pending_token = create_join_command(head, "--pending")
         for role, fixture, _ in WORKERS:
             sysroot = make_sysroot(work / role / "sysroot", fixture, machine_id=new_machine_id(), hostname=role)
@@ -209,7 +212,7 @@ def stack(binaries, tmp_path_factory):
                          "--k3s-config-dir", str(work / role / "k3s-etc"),
                          "--k3s-data-dir", str(work / role / "k3s-data")]
             extra = ["--ignore-check", "kernel-modules"] if fixture == "gpu-server" else []
-            pending = role == "worker3"
+            pending = role in pending_roles
             res = agent.join(argv[2], pending_token if pending else token, *extra, *k3s_flags)
             assert res.returncode == 0, f"{role} join -> {res.returncode}\n{res.stdout}\n{res.stderr}"
             expected = "once the node is approved" if pending else "'floe-agent run' starts and supervises it"
@@ -217,9 +220,6 @@ def stack(binaries, tmp_path_factory):
         agents_started = time.monotonic()
         for agent in agents.values():
             agent.start("--inventory-refresh", "2s")
-        wait_until(lambda: agents["worker3"].run_status(), 15, "worker3's agent to reach the head")
-        assert head.cli_json("nodes", "show", agents["worker3"].node_id)["state"] == "pending"
-        head.cli_json("nodes", "approve", agents["worker3"].node_id)
         yield lab, head, agents, agents_started
     finally:
         for agent in agents.values():
@@ -228,6 +228,16 @@ def stack(binaries, tmp_path_factory):
             head.stop()
         left = lab.destroy()
         assert not left, f"namespaces left behind: {left}"
+
+
+@pytest.fixture(scope="module")
+def stack(binaries, tmp_path_factory):
+    with cluster_with_workers(tmp_path_factory.mktemp("bootstrap"), NS_PREFIX,
+                              pending_roles=("worker3",)) as (lab, head, agents, agents_started):
+        wait_until(lambda: agents["worker3"].run_status(), 15, "worker3's agent to reach the head")
+        assert head.cli_json("nodes", "show", agents["worker3"].node_id)["state"] == "pending"
+        head.cli_json("nodes", "approve", agents["worker3"].node_id)
+        yield lab, head, agents, agents_started
 
 
 def test_four_ready_nodes_labelled_from_their_hardware(stack):

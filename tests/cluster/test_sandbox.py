@@ -197,6 +197,12 @@ def test_run_command_brings_up_head_and_three_labelled_workers(sandbox):
         got = {key: nodes[name][key] for key in want}
         assert got == want, f"{name}: labels {got}, want {want} (from its hardware tree)"
 
+    # `floe status` lists the stack the head rolled out, every component with its state.
+    for component in ("namespaces", "seaweedfs", "postgres", "polaris", "polaris-bootstrap", "spark-connect",
+                      "history-server"):
+        assert re.search(rf"^{component}\s+ready\s", output, re.M), f"{component} not ready:\n{output}"
+    assert re.search(r"^spark-operator\s+submitted\s", output, re.M), output
+
     # The summary says where things are.
     assert f"https://127.0.0.1:{box.port}" in output
     assert str(box.data_dir / "head" / "pki" / "admin.key") in output

@@ -276,6 +276,24 @@ airgap_spark_image() {
   grep -q 'checksum mismatch' "$WORK/airgap-image.err" && [ ! -e "$WORK/airgap-bundle-image-bad" ]
 }
 
+# --charts: the bundle carries Helm chart archives, and floe init puts them where k3s serves
+# them to HelmChart objects (<k3s data dir>/server/static/charts/); an unlisted one is refused.
+airgap_charts() {
+  local floe=$1 charts="$WORK/airgap-charts" out="$WORK/airgap-bundle-charts" target="$WORK/airgap-head-charts"
+  mkdir -p "$charts/src/spark-operator" && printf 'apiVersion: v2\nname: spark-operator\nversion: 2.3.0\n' \
+    >"$charts/src/spark-operator/Chart.yaml" \
+    && tar -czf "$charts/spark-operator-2.3.0.tgz" -C "$charts/src" spark-operator || return 1
+  "$ASSEMBLE" "$out" --from "$WORK/airgap-release" --charts "$charts" || return 1
+  grep -E 'charts/spark-operator-2.3.0.tgz' "$out/SHA256SUMS" "$out/VERSIONS" || { echo ">> chart not listed"; return 1; }
+  airgap_init "$floe" "$out" "$target" || { echo ">> floe init exited $?"; return 1; }
+  cmp "$target/data/server/static/charts/spark-operator-2.3.0.tgz" "$charts/spark-operator-2.3.0.tgz" || return 1
+  printf 'smuggled\n' >"$out/charts/evil.tgz"
+  if airgap_init "$floe" "$out" "$WORK/airgap-head-charts-smuggled" >"$WORK/airgap-charts-smuggled.out" 2>&1; then
+    cat "$WORK/airgap-charts-smuggled.out"; echo ">> an unlisted chart was accepted"; return 1
+  fi
+  grep 'charts/evil.tgz is not listed' "$WORK/airgap-charts-smuggled.out"
+}
+
 airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
   local floe=$1 out="$WORK/airgap-bundle"
   echo "==> airgap bundle (floe: $floe)"
@@ -302,6 +320,8 @@ airgap_bundle_tests() {  # airgap_bundle_tests FLOE_BINARY
     airgap_agent_packages "$floe"
   check "airgap: --spark-image puts the OCI archive in images/ (SHA256SUMS, VERSIONS), floe init installs it into agent/images; a mismatching .sha256 is refused" \
     airgap_spark_image "$floe"
+  check "airgap: --charts puts Helm charts in the bundle; floe init installs them where k3s serves them" \
+    airgap_charts "$floe"
 }
 
 if [ "$BUNDLE_ONLY" = 1 ]; then

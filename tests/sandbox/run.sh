@@ -12,7 +12,9 @@
 #            its k3s agent.
 #
 # It waits until `kubectl get nodes` lists the head and the workers Ready, labelled from
-# their hardware, prints how to reach everything, and runs until Ctrl-C; then it stops
+# their hardware, and until the head's deployer has rolled out the lakehouse stack
+# (k8s-manifests/; `floe status` lists every component), prints how to reach everything,
+# and runs until Ctrl-C; then it stops
 # the agents, then the head (which stops the k3s server and its control plane), removes
 # the namespaces and the bridge, and checks that nothing is left running.
 #
@@ -496,6 +498,28 @@ nodes_timeout() {
 }
 wait_for "kubectl get nodes: the head and $WORKERS workers Ready, labelled from their hardware" nodes_ready nodes_timeout
 
+# The head's deployer applies k8s-manifests/ as soon as the API answers; kwok marks the pods
+# Running (no container runs), and the stand-in has no helm controller, so the Spark Operator's
+# HelmChart stays "submitted".
+STACK_SUMMARY=""
+stack_ready() {
+  check_serve_alive
+  STACK_SUMMARY=$("$FLOE" --json status 2>/dev/null | python3 -c '
+import json, sys
+components = json.load(sys.stdin)["stack"]["components"]
+waiting = [c["name"] + "=" + c["state"] for c in components
+           if c["state"] != ("submitted" if c["name"] == "spark-operator" else "ready")]
+print(" ".join(waiting) if components and waiting else ("ready" if components else "none yet"))' 2>/dev/null || true)
+  [ "$STACK_SUMMARY" = "ready" ]
+}
+stack_timeout() {
+  say "the stack is not ready (waiting: ${STACK_SUMMARY:-unknown}); floe status:" >&2
+  "$FLOE" status >&2 || true
+  grep 'stack ' "$SANDBOX/logs/head.log" | tail -15 >&2 || true
+}
+wait_for "the lakehouse stack: every component ready (spark-operator submitted to k3s's helm controller)" \
+  stack_ready stack_timeout
+
 CA_SHA256=$("$FLOE" --json status | python3 -c 'import json, sys; print(json.load(sys.stdin)["ca_sha256"])')
 cat <<INFO
 
@@ -517,6 +541,9 @@ Try, in another terminal:
   $FLOE nodes list
   $FLOE nodes show <ID>
   $FLOE token create --ttl 1h
+  $FLOE status                      # the lakehouse stack's components
+  $FLOE render | less               # exactly what the head applies
+  ${KUBECTL[*]} get pods -A -o wide
   ${KUBECTL[*]} get nodes -L floe.io/role,floe.io/gpu-count
   ${KUBECTL[*]} describe node sandbox-worker-2
 
@@ -524,6 +551,8 @@ INFO
 FLOE_DATA_DIR="$HEAD_DIR" "$FLOE" nodes list
 echo
 "${KUBECTL[@]}" get nodes -L floe.io/role,floe.io/cpu-cores,floe.io/memory-gib,floe.io/gpu-count,floe.io/data-disks
+echo
+FLOE_DATA_DIR="$HEAD_DIR" "$FLOE" status
 echo
 
 if [ "$EXIT_WHEN_READY" = 1 ]; then

@@ -72,6 +72,29 @@ TEST_CASE("locateK3s: the bundle's images/ (the Spark image) go where k3s import
   }
 }
 
+TEST_CASE("locateK3s: a bundle's charts go where k3s serves them to HelmChart objects", "[bootstrap][locate]") {
+  BundleFixture bundle;
+  bundle.write("charts/spark-operator-2.3.0.tgz", "chart");
+  K3sLocateOptions options;
+  options.bundleDir = bundle.root;
+  options.installDir = bundle.dir.path() / "bin";
+  options.paths.dataDir = bundle.dir.path() / "k3s-data";
+
+  SECTION("listed: installed under server/static/charts") {
+    bundle.writeSums({"k3s/k3s", "k3s/k3s-airgap-images-amd64.tar.zst", "charts/spark-operator-2.3.0.tgz"});
+    auto found = locateK3s(options);
+    REQUIRE(found.isOk());
+    CHECK(readFile(options.paths.dataDir / "server" / "static" / "charts" / "spark-operator-2.3.0.tgz").value() ==
+          "chart");
+  }
+  SECTION("not listed in SHA256SUMS: the bundle is refused") {
+    auto found = locateK3s(options);
+    REQUIRE_FALSE(found.isOk());
+    CHECK_THAT(found.status().message(), Catch::Matchers::Contains("charts/spark-operator-2.3.0.tgz is not listed"));
+    CHECK_FALSE(fs::exists(options.installDir / "k3s"));
+  }
+}
+
 TEST_CASE("locateK3s: a tampered or incomplete bundle is refused before anything is installed",
           "[bootstrap][locate]") {
   BundleFixture bundle;
