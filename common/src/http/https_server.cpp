@@ -292,6 +292,10 @@ class HttpsServerImpl final : public HttpsServer,
     // An idle kept-alive connection (an agent between heartbeats) would otherwise hold
     // ~34 KB of OpenSSL read/write buffers; released, 10,000 agents cost far less RSS.
     SSL_CTX_set_mode(ssl_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    // No TLS 1.3 session tickets: floe's clients (agents, CLI, loadgen) never resume,
+    // and issuing two per handshake cost 30 % of the head's CPU per new connection
+    // (1.05 -> 0.74 ms, tests/bench/README.md); it matters when 10,000 agents reconnect.
+    SSL_CTX_set_num_tickets(ssl_.native_handle(), 0);
     ssl_.use_certificate_chain(asio::buffer(tls.certificateChainPem), ec);
     if (ec) return invalidArgument("server certificate: " + ec.message());
     ssl_.use_private_key(asio::buffer(tls.privateKeyPem), ssl::context::pem, ec);

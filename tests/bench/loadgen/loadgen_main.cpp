@@ -10,6 +10,8 @@
 // The measured window starts once every agent has finished joining (or given up)
 // and lasts --duration; only heartbeats sent inside it count towards req/s and
 // latency. Errors are counted over the whole run, by kind.
+//
+// --idle N instead holds N idle kept-alive TLS connections (idle_connections.h).
 #include <sys/resource.h>
 #include <unistd.h>
 
