@@ -209,6 +209,7 @@ class Agent:
     def checks(self) -> list[dict]:
         res = self.cli("--json", "check")
         assert res.returncode in (0, 1), f"floe-agent check -> {res.returncode}\n{res.stderr}"
+        assert res.stdout.strip(), f"floe-agent --json check printed nothing (exit {res.returncode})\n{res.stderr}"
         return json.loads(res.stdout)
 
     def ignore_args(self) -> list[str]:
