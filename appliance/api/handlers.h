@@ -30,4 +30,9 @@ http::Response removeNode(ApiContext& ctx, const http::Request& request);
 
 http::Response listEvents(ApiContext& ctx, const http::Request& request);
 
+http::Response rebalanceStatus(ApiContext& ctx, const http::Request& request);
+http::Response startRebalance(ApiContext& ctx, const http::Request& request);
+http::Response listRebalanceReports(ApiContext& ctx, const http::Request& request);
+http::Response getRebalanceReport(ApiContext& ctx, const http::Request& request);
+
 }  // namespace floe::appliance::handlers

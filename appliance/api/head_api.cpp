@@ -33,6 +33,10 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("POST", "/api/v1/nodes/{id}/approve", Access::kAdmin, approveNode);
   add("DELETE", "/api/v1/nodes/{id}", Access::kAdmin, removeNode);
   add("GET", "/api/v1/events", Access::kAdmin, listEvents);
+  add("GET", "/api/v1/rebalance", Access::kAdmin, rebalanceStatus);
+  add("POST", "/api/v1/rebalance", Access::kAdmin, startRebalance);
+  add("GET", "/api/v1/rebalance/reports", Access::kAdmin, listRebalanceReports);
+  add("GET", "/api/v1/rebalance/reports/{id}", Access::kAdmin, getRebalanceReport);
 }
 
 void HeadApi::add(const char* method, const char* pattern, Access access,

@@ -50,6 +50,13 @@ struct K3sInitFlags {
   std::string serviceMode = "auto";
 };
 
+struct RebalanceFlags {
+  bool dryRun = false;
+  bool noWait = false;
+  std::string kubeconfig;  // run here against this cluster instead of asking the head
+  std::string config;      // with --kubeconfig: the floe.yaml to take the policy from
+};
+
 Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,
                const std::string& sysroot);
 Status runReset(const CliContext& ctx, bool confirmed);
@@ -66,5 +73,9 @@ Status runNodesRemove(const CliContext& ctx, const std::string& id);
 
 Status runEvents(const CliContext& ctx, const EventsFlags& flags);
 Status runStatus(const CliContext& ctx);
+
+Status runRebalance(const CliContext& ctx, const RebalanceFlags& flags);
+Status runRebalanceHistory(const CliContext& ctx, int limit);
+Status runRebalanceShow(const CliContext& ctx, const std::string& id);
 
 }  // namespace floe::appliance

@@ -55,6 +55,16 @@ CREATE TABLE events (
 CREATE INDEX events_by_node ON events (node_id, id);
 CREATE INDEX events_by_kind ON events (kind, id);
 )sql",
+      // 2: rebalance rounds (appliance/rebalance/report_store.h). summary and detail are JSON.
+      R"sql(
+CREATE TABLE rebalance_reports (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at INTEGER NOT NULL,
+  outcome    TEXT NOT NULL,
+  summary    TEXT NOT NULL,
+  detail     TEXT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }
