@@ -74,6 +74,10 @@ bool hasVolume(const json& volumes, const char* kind) {
 
 }  // namespace
 
+std::string ownerKey(const PodInfo& pod) {
+  return pod.controller ? pod.ns + "/" + pod.controller->kind + "/" + pod.controller->name : std::string();
+}
+
 Resources& Resources::operator+=(const Resources& other) { return combine(*this, other, 1); }
 Resources& Resources::operator-=(const Resources& other) { return combine(*this, other, -1); }
 

@@ -110,6 +110,9 @@ struct ClusterSnapshot {
   std::vector<PdbInfo> pdbs;
 };
 
+// "ns/Kind/name" of a pod's controller, or "" for a standalone pod.
+std::string ownerKey(const PodInfo& pod);
+
 // Parsing errors name the object ("pod ns/name: container app: cpu request '1x' ...").
 Result<NodeInfo> nodeFromObject(const nlohmann::json& node);
 Result<PodInfo> podFromObject(const nlohmann::json& pod);

@@ -102,6 +102,7 @@ bool balanced(const UtilisationSummary& summary, double threshold) { return summ
 struct Candidate {
   const PodInfo* pod;
   size_t node;
+  std::vector<int>* ownerCounts;       // replicas of its controller per simulated node; null: none
   std::vector<size_t> pdbs;           // indexes into the snapshot's PDBs
   std::vector<bool> placementAllowed;  // per simulated node; placement never changes
   bool chosen = false;
@@ -151,6 +152,19 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
     }
   };
 
+  // The scheduler spreads a controller's replicas over nodes (its default topology
+  // spreading): a replacement tends to go where its siblings are fewest. Moves that agree
+  // with that are preferred, so the scheduler's choice matches the plan's more often.
+  std::map<std::string, std::vector<int>> replicasPerNode;
+  for (const auto& pod : snapshot.pods) {
+    auto at = indexOf.find(pod.nodeName);
+    std::string owner = ownerKey(pod);
+    if (!pod.occupiesNode() || at == indexOf.end() || owner.empty()) continue;
+    auto& counts = replicasPerNode[owner];
+    counts.resize(sim.size(), 0);
+    ++counts[at->second];
+  }
+
   std::vector<Candidate> candidates;
   for (const auto& pod : snapshot.pods) {
     auto at = indexOf.find(pod.nodeName);
@@ -164,7 +178,9 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
       if (onSource) skip(pod, "refused earlier in this round (PodDisruptionBudget) or already evicted");
       continue;
     }
-    Candidate c{&pod, at->second, {}, std::vector<bool>(sim.size(), false)};
+    auto owned = replicasPerNode.find(ownerKey(pod));
+    Candidate c{&pod, at->second, owned == replicasPerNode.end() ? nullptr : &owned->second, {},
+                std::vector<bool>(sim.size(), false)};
     for (size_t p = 0; p < snapshot.pdbs.size(); ++p) {
       const auto& pdb = snapshot.pdbs[p];
       if (pdb.ns == pod.ns && labelSelectorMatches(pdb.selector, pod.labels)) c.pdbs.push_back(p);
@@ -196,9 +212,12 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
       break;
     }
     std::vector<bool> source = sourceNodes(stats);
-    double bestDelta = -1e-9;
-    Candidate* best = nullptr;
-    size_t bestTarget = 0;
+    // The best move the scheduler's spreading agrees with, else the best move.
+    struct Choice {
+      double delta = -1e-9;
+      Candidate* candidate = nullptr;
+      size_t target = 0;
+    } bestAgreed, bestAny;
     for (auto& c : candidates) {
       if (c.chosen || !source[c.node]) continue;
       if (evictedFromNode[sim.node(c.node).name] >= policy.maxEvictionsPerNode) continue;
@@ -207,13 +226,14 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
       for (size_t b = 0; b < sim.size(); ++b) {
         if (!c.placementAllowed[b] || resourceBlocker(*c.pod, sim.node(b), sim.requested(b))) continue;
         double delta = sim.varianceDelta(*c.pod, c.node, b, stats);
-        if (delta < bestDelta) {
-          bestDelta = delta;
-          best = &c;
-          bestTarget = b;
+        bool agreed = !c.ownerCounts || (*c.ownerCounts)[b] < (*c.ownerCounts)[c.node];
+        for (Choice* choice : {&bestAny, agreed ? &bestAgreed : nullptr}) {
+          if (choice && delta < choice->delta) *choice = Choice{delta, &c, b};
         }
       }
     }
+    Candidate* best = bestAgreed.candidate ? bestAgreed.candidate : bestAny.candidate;
+    size_t bestTarget = bestAgreed.candidate ? bestAgreed.target : bestAny.target;
     if (!best) {
       plan.stopReason = "no eviction allowed by the caps, PodDisruptionBudgets and fit would lower the spread";
       break;
@@ -223,6 +243,10 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
     plan.evictions.push_back(
         PlannedEviction{pod.ns, pod.name, pod.nodeName, sim.node(bestTarget).name, pod.requests});
     sim.move(pod, best->node, bestTarget);
+    if (best->ownerCounts) {
+      --(*best->ownerCounts)[best->node];
+      ++(*best->ownerCounts)[bestTarget];
+    }
     ++evictedFromNode[pod.nodeName];
     ++evicted;
     for (size_t p : best->pdbs) --pdbBudget[p];

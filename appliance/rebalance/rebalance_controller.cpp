@@ -98,8 +98,9 @@ Result<RoundReport> RebalanceController::dryRun(const std::string& trigger) {
 
 void RebalanceController::trigger(const std::string& reason) {
   std::lock_guard lock(mutex_);
-  // Later triggers restart the settle delay and keep the first reason, plus a count.
-  pendingTrigger_ = pendingTrigger_.empty() ? reason : pendingTrigger_;
+  // Later triggers restart the settle delay; the round names the latest and counts the others.
+  pendingTrigger_ = reason;
+  ++pendingTriggerCount_;
   pendingDue_ = std::chrono::steady_clock::now() + options_.policy.triggers.settleDelay;
   spdlog::info("rebalance triggered reason={} settle_delay_ms={}", reason, options_.policy.triggers.settleDelay.count());
 }
@@ -185,12 +186,14 @@ void RebalanceController::run(std::stop_token stop) {
         requested_.reset();
       } else if (!pendingTrigger_.empty() && now >= pendingDue_) {
         automatic = pendingTrigger_;
+        if (pendingTriggerCount_ > 1) automatic += " +" + std::to_string(pendingTriggerCount_ - 1) + " more";
       } else if (options_.policy.triggers.onSchedule && now >= nextScheduled_) {
         automatic = "schedule";
       }
       if (!work && automatic.empty()) continue;
       // A round answers every trigger seen so far.
       pendingTrigger_.clear();
+      pendingTriggerCount_ = 0;
       if (options_.policy.triggers.onSchedule) nextScheduled_ = now + options_.policy.triggers.interval;
     }
     if (!work) {

@@ -81,6 +81,7 @@ class RebalanceController {
   bool synced_ = false;
   std::map<std::string, NodeCapacityState> nodes_;
   std::string pendingTrigger_;  // automatic, waiting for its settle delay
+  int pendingTriggerCount_ = 0;
   std::chrono::steady_clock::time_point pendingDue_;
   std::optional<std::pair<int64_t, std::string>> requested_;  // report id, trigger
   std::optional<int64_t> running_;

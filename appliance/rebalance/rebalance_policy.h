@@ -47,7 +47,7 @@ struct RebalancePolicy {
   int maxEvictionsPerRound = 200;
   // A round re-plans after its evictions settle, while the spread stays above the
   // threshold and moves remain, up to this many times.
-  int maxPlanningPasses = 3;
+  int maxPlanningPasses = 5;
   std::vector<std::string> protectedNamespaces{"kube-system", "kube-public", "kube-node-lease"};
   bool evictProtectedNamespaces = false;
   bool evictStandalonePods = false;   // pods without a controller never come back

@@ -61,12 +61,13 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
                                  {"planned", plan.evictions.size()},
                                  {"stop_reason", plan.stopReason},
                                  {"predicted_spread", rounded(plan.predicted.worstSpread())}};
+    nlohmann::json planJson = plan.toJson();  // named: a range-for over a temporary's member would dangle
     if (pass == 1) {
-      report.detail["skipped"] = plan.toJson()["skipped"];
+      report.detail["skipped"] = planJson["skipped"];
       report.detail["skipped_total"] = plan.skippedTotal;
     }
     if (request.dryRun) {
-      for (const auto& e : plan.toJson()["evictions"]) report.detail["evictions"].push_back(e);
+      for (const auto& e : planJson["evictions"]) report.detail["evictions"].push_back(e);
       report.detail["passes"].push_back(passReport);
       report.detail["predicted"] = plan.predicted.toJson();
       report.evictions = static_cast<int>(plan.evictions.size());

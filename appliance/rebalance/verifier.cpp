@@ -11,10 +11,6 @@ bool scheduledAndLive(const PodInfo& pod) { return pod.occupiesNode() && !pod.te
 
 }  // namespace
 
-std::string ownerKey(const PodInfo& pod) {
-  return pod.controller ? pod.ns + "/" + pod.controller->kind + "/" + pod.controller->name : std::string();
-}
-
 ReplacementExpectation expectReplacements(const ClusterSnapshot& before, const std::set<std::string>& evicted) {
   ReplacementExpectation expected;
   expected.evicted = evicted;

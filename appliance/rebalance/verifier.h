@@ -17,9 +17,6 @@
 
 namespace floe::appliance::rebalance {
 
-// "ns/Kind/name" of a pod's controller, or "" for a standalone pod.
-std::string ownerKey(const PodInfo& pod);
-
 struct ReplacementExpectation {
   std::set<std::string> evicted;                 // "ns/name" of the pods evicted
   std::map<std::string, int> scheduledPerOwner;  // owner -> scheduled, live pods before

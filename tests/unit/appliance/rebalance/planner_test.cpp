@@ -254,3 +254,24 @@ TEST_CASE("planner: GPUs are balanced across GPU nodes", "[rebalance][planner]")
 
 }  // namespace
 }  // namespace floe::appliance::rebalance
+
+namespace floe::appliance::rebalance {
+namespace {
+
+TEST_CASE("planner: prefers moves the scheduler's replica spreading agrees with", "[rebalance][planner]") {
+  using testing::node;
+  using testing::pod;
+  ClusterSnapshot s;
+  s.nodes = {node("busy", 10000), node("idle", 10000)};
+  // Equal sizes, so only the preference decides: moving a-1 would put a second replica of
+  // "a" beside a-2, where the scheduler would rather not put it; "b" has none there.
+  s.pods = {pod("a-1", "busy", 2000, 0, "apps", "a"), pod("b-1", "busy", 2000, 0, "apps", "b"),
+            pod("b-2", "busy", 2000, 0, "apps", "b"), pod("a-2", "idle", 2000, 0, "apps", "a")};
+  Plan plan = planRebalance(s, RebalancePolicy{});
+  REQUIRE(plan.evictions.size() == 1);
+  CHECK(plan.evictions[0].name.rfind("b-", 0) == 0);
+  CHECK(plan.balancedPredicted);
+}
+
+}  // namespace
+}  // namespace floe::appliance::rebalance
