@@ -1,5 +1,7 @@
 #include "cluster/kube_connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include "floe/k8s/curl_transport.h"
 #include "floe/k8s/kubeconfig.h"
 
@@ -21,6 +23,24 @@ bool kubeApiReady(const std::filesystem::path& kubeconfig) {
   // The default namespace exists once the API server has started its bootstrap
   // controllers against a working etcd: a JSON answer a plain-text /readyz is not.
   return (*client)->get(k8s::resources::kNamespaces, "", "default").isOk();
+}
+
+std::shared_ptr<k8s::KubeClient> waitForKubeApi(const std::filesystem::path& kubeconfig, std::string_view who,
+                                                std::chrono::milliseconds retry, std::stop_token stop) {
+  bool announced = false;
+  k8s::SystemSleeper sleeper;
+  while (!stop.stop_requested()) {
+    if (kubeApiReady(kubeconfig)) {
+      auto client = connectToKube(kubeconfig);
+      if (client.isOk()) return *client;
+      spdlog::warn("{} cannot use kubeconfig={} error=\"{}\"", who, kubeconfig.string(), client.status().message());
+    } else if (!announced) {
+      spdlog::info("{} waiting for the Kubernetes API kubeconfig={}", who, kubeconfig.string());
+      announced = true;
+    }
+    sleeper.sleepFor(retry, stop);
+  }
+  return nullptr;
 }
 
 }  // namespace floe::appliance

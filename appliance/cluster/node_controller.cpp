@@ -129,24 +129,8 @@ void NodeController::recordView(const json& node, bool deleted) {
 }
 
 bool NodeController::connect(std::stop_token stop) {
-  bool announced = false;
-  while (!stop.stop_requested()) {
-    if (kubeApiReady(options_.kubeconfig)) {
-      auto client = connectToKube(options_.kubeconfig);
-      if (client.isOk()) {
-        client_ = *client;
-        break;
-      }
-      spdlog::warn("node controller cannot use kubeconfig={} error=\"{}\"", options_.kubeconfig.string(),
-                   client.status().message());
-    } else if (!announced) {
-      spdlog::info("node controller waiting for the Kubernetes API kubeconfig={}", options_.kubeconfig.string());
-      announced = true;
-    }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, stop, kConnectRetry, [] { return false; });
-  }
-  if (stop.stop_requested()) return false;
+  client_ = waitForKubeApi(options_.kubeconfig, "node controller", kConnectRetry, stop);
+  if (!client_) return false;
   k8s::InformerOptions informerOptions;
   informerOptions.type = resources::kNodes;
   k8s::InformerHandlers handlers;

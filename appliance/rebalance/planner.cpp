@@ -10,15 +10,6 @@
 namespace floe::appliance::rebalance {
 namespace {
 
-int64_t amountOf(const Resources& r, Resource resource) {
-  switch (resource) {
-    case Resource::kCpu: return r.cpuMillis;
-    case Resource::kMemory: return r.memoryBytes;
-    case Resource::kGpu: return r.gpus;
-  }
-  return 0;
-}
-
 // The simulated cluster: requests per node, and running sums for the variance of
 // each balanced resource's utilisation.
 class Simulation {
@@ -122,13 +113,17 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
   Simulation sim(nodes, requestedByNode(snapshot));
   plan.before = sim.summary();
   plan.balancedBefore = balanced(plan.before, policy.thresholdPercent);
+  // A cluster within the threshold is left alone. One outside it is planned to a tighter
+  // target, so the scheduler placing some replacements elsewhere than predicted still
+  // leaves the spread within the threshold instead of calling for another pass.
+  double target = policy.thresholdPercent * kPlanningTargetFraction;
 
   // Nodes above the mean in a resource that is out of balance: where moves start from.
   auto sourceNodes = [&](const std::map<Resource, Simulation::Stats>& stats) {
     std::vector<bool> source(sim.size(), false);
     for (Resource r : sim.resources()) {
       const auto& s = stats.at(r);
-      if (s.max - s.min <= policy.thresholdPercent) continue;
+      if (s.max - s.min <= target) continue;
       for (size_t i = 0; i < sim.size(); ++i) {
         if (sim.counts(i, r) && sim.utilisation(i, r) > s.mean) source[i] = true;
       }
@@ -201,8 +196,11 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
   int evicted = budget.evicted;
   while (true) {
     auto stats = statsNow();
-    bool isBalanced = true;
-    for (Resource r : sim.resources()) isBalanced = isBalanced && stats[r].max - stats[r].min <= policy.thresholdPercent + 1e-9;
+    bool isBalanced = plan.balancedBefore;
+    if (!isBalanced) {
+      isBalanced = true;
+      for (Resource r : sim.resources()) isBalanced = isBalanced && stats[r].max - stats[r].min <= target + 1e-9;
+    }
     if (isBalanced) {
       plan.stopReason = plan.evictions.empty() ? "already balanced" : "balanced";
       break;

@@ -2,7 +2,9 @@
 // evict, with reasons for the ones left alone.
 //
 // Objective: every balanced resource's spread (max - min utilisation over the Nodes
-// taking part) at or below the policy threshold, with as few evictions as possible.
+// taking part) at or below the policy threshold, with as few evictions as possible. A
+// cluster already within the threshold gets no plan; one outside it is planned to 80 %
+// of the threshold, a margin for the scheduler's own choices.
 // Greedy: each step takes, over every movable pod on a node above the mean of a
 // resource whose spread is too wide and every other node it fits on, the move that
 // lowers the summed variance of the utilisations the most (so large pods that close a
@@ -61,6 +63,8 @@ struct Plan {
 };
 
 inline constexpr size_t kMaxSkippedListed = 100;
+// A plan aims at this fraction of the threshold (see planRebalance).
+inline constexpr double kPlanningTargetFraction = 0.8;
 
 Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& policy, const PlanBudget& budget = {});
 

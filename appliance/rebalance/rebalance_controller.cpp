@@ -128,23 +128,8 @@ void RebalanceController::onNode(const nlohmann::json& node) {
 }
 
 bool RebalanceController::connect(std::stop_token stop) {
-  bool announced = false;
-  while (!stop.stop_requested()) {
-    if (kubeApiReady(options_.kubeconfig)) {
-      auto client = connectToKube(options_.kubeconfig);
-      if (client.isOk()) {
-        client_ = *client;
-        break;
-      }
-      spdlog::warn("rebalancer cannot use kubeconfig={} error=\"{}\"", options_.kubeconfig.string(), client.status().message());
-    } else if (!announced) {
-      spdlog::info("rebalancer waiting for the Kubernetes API kubeconfig={}", options_.kubeconfig.string());
-      announced = true;
-    }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, stop, options_.connectRetry, [] { return false; });
-  }
-  if (stop.stop_requested()) return false;
+  client_ = waitForKubeApi(options_.kubeconfig, "rebalancer", options_.connectRetry, stop);
+  if (!client_) return false;
   k8s::InformerOptions informerOptions;
   informerOptions.type = k8s::resources::kNodes;
   k8s::InformerHandlers handlers;

@@ -6,6 +6,10 @@
 namespace floe::appliance::rebalance {
 namespace {
 
+double round2(double value) { return std::round(value * 100.0) / 100.0; }
+
+}  // namespace
+
 int64_t amountOf(const Resources& r, Resource resource) {
   switch (resource) {
     case Resource::kCpu: return r.cpuMillis;
@@ -14,10 +18,6 @@ int64_t amountOf(const Resources& r, Resource resource) {
   }
   return 0;
 }
-
-double round2(double value) { return std::round(value * 100.0) / 100.0; }
-
-}  // namespace
 
 const char* resourceName(Resource resource) {
   switch (resource) {

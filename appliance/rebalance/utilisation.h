@@ -16,6 +16,8 @@ namespace floe::appliance::rebalance {
 
 enum class Resource { kCpu, kMemory, kGpu };
 const char* resourceName(Resource resource);
+// The amount of `resource` in `r` (millicores, bytes or GPUs).
+int64_t amountOf(const Resources& r, Resource resource);
 
 struct NodeUtilisation {
   std::string node;
