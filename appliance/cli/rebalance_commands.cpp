@@ -74,7 +74,7 @@ void printReport(std::ostream& out, const json& report) {
   table.print(out);
   if (detail.contains("spark")) out << "\nSpark executors the cluster holds: " << field(detail["spark"], "max_executors") << "\n";
   if (detail.contains("skipped_total") && detail["skipped_total"].get<int>() > 0) {
-    out << "Pods left in place on crowded nodes: " << detail["skipped_total"] << " (reasons: floe rebalance show "
+    out << "Pods on nodes above the mean that stayed: " << detail["skipped_total"] << " (why: floe rebalance show "
         << field(report, "id") << " --json)\n";
   }
 }
