@@ -8,6 +8,7 @@
 #include "api/metrics.h"
 #include "cluster/head_cluster.h"
 #include "head/downloads.h"
+#include "rebalance/rebalance_controller.h"
 #include "floe/common/clock.h"
 #include "state/node_registry.h"
 #include "state/store.h"
@@ -42,6 +43,7 @@ struct ApiContext {
   ClusterView* cluster = nullptr;  // null on a head without k3s
   const DownloadsDir* downloads = nullptr;  // null: nothing offered under /downloads/
   console::ConsoleContext* console = nullptr;  // null: no web console (console/)
+  rebalance::RebalanceController* rebalancer = nullptr;  // null on a head without k3s
 };
 
 }  // namespace floe::appliance

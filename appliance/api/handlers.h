@@ -32,4 +32,9 @@ http::Response listEvents(ApiContext& ctx, const http::Request& request);
 
 http::Response stack(ApiContext& ctx, const http::Request& request);
 
+http::Response rebalanceStatus(ApiContext& ctx, const http::Request& request);
+http::Response startRebalance(ApiContext& ctx, const http::Request& request);
+http::Response listRebalanceReports(ApiContext& ctx, const http::Request& request);
+http::Response getRebalanceReport(ApiContext& ctx, const http::Request& request);
+
 }  // namespace floe::appliance::handlers

@@ -38,6 +38,10 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("DELETE", "/api/v1/nodes/{id}", Access::kAdmin, removeNode);
   add("GET", "/api/v1/events", Access::kAdmin, listEvents);
   add("GET", "/api/v1/stack", Access::kAdmin, stack);
+  add("GET", "/api/v1/rebalance", Access::kAdmin, rebalanceStatus);
+  add("POST", "/api/v1/rebalance", Access::kAdmin, startRebalance);
+  add("GET", "/api/v1/rebalance/reports", Access::kAdmin, listRebalanceReports);
+  add("GET", "/api/v1/rebalance/reports/{id}", Access::kAdmin, getRebalanceReport);
   // The web console (console/): the login itself is public and rate limited per account.
   add("POST", "/api/v1/console/login", Access::kPublic, consoleLogin);
   add("POST", "/api/v1/console/logout", Access::kSession, consoleLogout);

@@ -167,6 +167,21 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
       "reset-password", "Give a console account a new random password (printed once) and end its sessions");
   resetPassword->add_option("--user", consoleUser, "The console account")->capture_default_str();
 
+  RebalanceFlags rebalanceFlags;
+  int historyLimit = 20;
+  auto* rebalanceCmd = app.add_subcommand("rebalance", "Move workloads onto spare capacity (a round on the head), or history/show");
+  rebalanceCmd->require_subcommand(0, 1);
+  rebalanceCmd->add_flag("--dry-run", rebalanceFlags.dryRun, "Plan only: show what would move, evict nothing");
+  rebalanceCmd->add_flag("--no-wait", rebalanceFlags.noWait, "Start the round and return without following it");
+  rebalanceCmd->add_option("--kubeconfig", rebalanceFlags.kubeconfig,
+                           "Run the round here against this cluster, without a head (nothing is recorded)");
+  rebalanceCmd->add_option("--config", rebalanceFlags.config,
+                           "With --kubeconfig: floe.yaml to read the rebalance policy from (default <data-dir>/floe.yaml)");
+  auto* rebalanceHistory = rebalanceCmd->add_subcommand("history", "Past rounds, newest first");
+  rebalanceHistory->add_option("--limit", historyLimit, "How many rounds")->capture_default_str()->check(CLI::Range(1, 1000));
+  auto* rebalanceShow = rebalanceCmd->add_subcommand("show", "One round: per-node utilisation before and after, evictions");
+  rebalanceShow->add_option("ID", id, "Report id")->required();
+
   // Commands other than serve print their own results; the library's info logs
   // (schema migrations and such) would only be noise there.
   (void)initLogging("warn");
@@ -230,6 +245,9 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
     if (*render) action = [&] { return runRender(ctx, renderFlags); };
     if (*sparkDefaults) action = [&] { return runSparkDefaults(ctx, sparkFlags); };
     if (*resetPassword) action = [&] { return runAdminResetPassword(ctx, consoleUser); };
+    if (*rebalanceCmd) action = [&] { return runRebalance(ctx, rebalanceFlags); };
+    if (*rebalanceHistory) action = [&] { return runRebalanceHistory(ctx, historyLimit); };
+    if (*rebalanceShow) action = [&] { return runRebalanceShow(ctx, id); };
   }
   if (!action) {
     std::cerr << app.help();

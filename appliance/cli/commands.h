@@ -61,6 +61,13 @@ struct SparkDefaultsFlags {
   std::string format = "conf";  // conf | submit (--json: a JSON object)
 };
 
+struct RebalanceFlags {
+  bool dryRun = false;
+  bool noWait = false;
+  std::string kubeconfig;  // run here against this cluster instead of asking the head
+  std::string config;      // with --kubeconfig: the floe.yaml to take the policy from
+};
+
 Status runInit(const CliContext& ctx, const std::vector<std::string>& advertise, const K3sInitFlags& k3s,
                const std::string& sysroot);
 Status runReset(const CliContext& ctx, bool confirmed);
@@ -82,5 +89,9 @@ Status runStatus(const CliContext& ctx);
 Status runRender(const CliContext& ctx, const RenderFlags& flags);
 
 Status runSparkDefaults(const CliContext& ctx, const SparkDefaultsFlags& flags);
+
+Status runRebalance(const CliContext& ctx, const RebalanceFlags& flags);
+Status runRebalanceHistory(const CliContext& ctx, int limit);
+Status runRebalanceShow(const CliContext& ctx, const std::string& id);
 
 }  // namespace floe::appliance

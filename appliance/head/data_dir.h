@@ -24,6 +24,8 @@ struct DataDir {
   std::filesystem::path k3sInstallation() const { return root / "k3s.json"; }
   // Files offered to workers under /downloads/ (the floe-agent packages).
   std::filesystem::path downloadsDir() const { return root / "downloads"; }
+  // The head's settings file (optional): `rebalance:` (appliance/rebalance/README.md).
+  std::filesystem::path configFile() const { return root / "floe.yaml"; }
   // A supervised k3s server's output.
   std::filesystem::path k3sLog() const { return root / "logs" / "k3s.log"; }
 };

@@ -17,6 +17,8 @@
 #include "api/head_api.h"
 #include "bootstrap/k3s_installation.h"
 #include "cluster/head_cluster.h"
+#include "rebalance/rebalance_controller.h"
+#include "rebalance/rebalance_policy.h"
 #include "floe/common/files.h"
 #include "floe/pki/certificate_authority.h"
 #include "head/data_dir.h"
@@ -84,6 +86,8 @@ Status serveHead(const ServeOptions& options) {
   }
   raiseOpenFileLimit(options.limits.maxConnections);
   blockSigpipe();
+  // Settings first: a mistake in floe.yaml stops the head before it changes anything.
+  FLOE_ASSIGN_OR_RETURN(auto rebalancePolicy, rebalance::loadRebalancePolicy(dir.configFile()));
   SystemClock clock;
   FLOE_ASSIGN_OR_RETURN(auto store, Store::open(dir.database()));
   FLOE_ASSIGN_OR_RETURN(std::string caPem, readFile(dir.caCert()));
@@ -112,6 +116,7 @@ Status serveHead(const ServeOptions& options) {
   info.serverUrl = "https://" + hostForUrl(advertised.front()) + ":" + std::to_string((*server)->port());
   // k3s comes up while the API already serves: joins do not need it to be ready.
   std::unique_ptr<HeadCluster> cluster;
+  std::unique_ptr<rebalance::RebalanceController> rebalancer;
   FLOE_ASSIGN_OR_RETURN(auto k3s, bootstrap::loadInstallation(dir.k3sInstallation()));
   if (k3s) {
     auto headInventory = agent::hostInventoryJson(agent::collectHostInventory(options.sysroot));
@@ -119,6 +124,9 @@ Status serveHead(const ServeOptions& options) {
     FLOE_ASSIGN_OR_RETURN(cluster, HeadCluster::start(*k3s, dir, std::move(headInventory), nodes, clock, *store, stack));
     info.k3sServerUrl = k3s->serverUrl;
     info.k3sAgentToken = k3s->agentToken;
+    rebalancer = std::make_unique<rebalance::RebalanceController>(
+        rebalance::RebalanceControllerOptions{k3s->paths.kubeconfig(), rebalancePolicy}, *store, clock);
+    rebalancer->start();
   }
   DownloadsDir downloads(options.downloadsDir.empty() ? dir.downloadsDir() : options.downloadsDir);
   console::ConsoleAccounts consoleAccounts(*store, clock);
@@ -128,7 +136,7 @@ Status serveHead(const ServeOptions& options) {
   console::ConsoleContext consoleContext{consoleAccounts, consoleSessions, loginLimiter, loginAddressLimiter,
                                          options.consoleAssets};
   api = std::make_unique<HeadApi>(ApiContext{*store, tokens, nodes, metrics, joinLimiter, clock, info, cluster.get(),
-                                             &downloads, &consoleContext});
+                                             &downloads, &consoleContext, rebalancer.get()});
 
   std::string listenHost = options.listen.substr(0, options.listen.rfind(':'));
   if (listenHost == "0.0.0.0" || listenHost == "[::]") listenHost = "127.0.0.1";
@@ -173,6 +181,8 @@ Status serveHead(const ServeOptions& options) {
   io.run();
   for (auto& worker : workers) worker.join();
 
+  // The rebalancer first: it talks to the API server that stopping k3s takes away.
+  if (rebalancer) rebalancer->stop();
   if (cluster) cluster->stop();
   std::error_code ignored;
   std::filesystem::remove(dir.serveUrlFile(), ignored);

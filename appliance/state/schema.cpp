@@ -91,6 +91,16 @@ CREATE TABLE stack_secrets (
   created_at INTEGER NOT NULL
 );
 )sql",
+      // 4: rebalance rounds (appliance/rebalance/report_store.h). summary and detail are JSON.
+      R"sql(
+CREATE TABLE rebalance_reports (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at INTEGER NOT NULL,
+  outcome    TEXT NOT NULL,
+  summary    TEXT NOT NULL,
+  detail     TEXT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

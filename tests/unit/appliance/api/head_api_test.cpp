@@ -553,3 +553,49 @@ TEST_CASE("HeadApi: the JSON media type is matched case-insensitively", "[api]")
 
 }  // namespace
 }  // namespace floe::appliance
+
+namespace floe::appliance {
+namespace {
+
+TEST_CASE("HeadApi: rebalance routes without Kubernetes, before the API is reachable, and reports",
+          "[api][rebalance]") {
+  ApiFixture f;
+  checkError(f.admin("GET", "/api/v1/rebalance"), 409, "failed_precondition");
+  checkError(f.admin("POST", "/api/v1/rebalance"), 409, "failed_precondition");
+
+  // A rebalancer that has not reached the Kubernetes API (never started here).
+  rebalance::RebalanceController rebalancer({"/nonexistent/kubeconfig", {}, {}}, *f.store, f.clock);
+  HeadApi api{ApiContext{*f.store, f.tokens, f.nodes, f.metrics, f.limiter, f.clock, f.headInfo(), nullptr, nullptr,
+                         nullptr, &rebalancer}};
+  auto admin = [&](std::string method, std::string path, std::string body = "") {
+    return api.handle(makeRequest(std::move(method), std::move(path), std::move(body), adminPeer()));
+  };
+  http::Response status = admin("GET", "/api/v1/rebalance");
+  REQUIRE(status.status == 200);
+  CHECK(parseBody(status)["connected"] == false);
+  CHECK(parseBody(status)["policy"]["threshold_percent"] == 10);
+  checkError(admin("POST", "/api/v1/rebalance", R"({"dry_run": true})"), 409, "failed_precondition");
+  checkError(admin("POST", "/api/v1/rebalance", R"({"dry_run": "yes"})"), 400, "invalid_argument");
+
+  rebalance::RoundReport report;
+  report.trigger = "node-ready:w4";
+  report.outcome = "balanced";
+  report.startedAtMillis = f.clock.nowUnixMillis();
+  REQUIRE(rebalancer.reports().insert(report).isOk());
+  http::Response listed = admin("GET", "/api/v1/rebalance/reports");
+  REQUIRE(listed.status == 200);
+  REQUIRE(parseBody(listed)["reports"].size() == 1);
+  CHECK(parseBody(listed)["reports"][0]["trigger"] == "node-ready:w4");
+  http::Response one = admin("GET", "/api/v1/rebalance/reports/1");
+  REQUIRE(one.status == 200);
+  CHECK(parseBody(one)["outcome"] == "balanced");
+  CHECK(parseBody(one).contains("detail"));
+  checkError(admin("GET", "/api/v1/rebalance/reports/2"), 404, "not_found");
+  checkError(admin("GET", "/api/v1/rebalance/reports/abc"), 400, "invalid_argument");
+  http::Request badLimit = makeRequest("GET", "/api/v1/rebalance/reports", "", adminPeer());
+  badLimit.query["limit"] = "0";
+  checkError(api.handle(badLimit), 400, "invalid_argument");
+}
+
+}  // namespace
+}  // namespace floe::appliance
