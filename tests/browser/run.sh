@@ -15,6 +15,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 mkdir -p "$(dirname "$results")"
+results="$(cd "$(dirname "$results")" && pwd)/$(basename "$results")"  # the runner works in $here
 cd "$here"
 exec node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
