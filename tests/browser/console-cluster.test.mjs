@@ -86,6 +86,40 @@ describe("the web console on a head with Kubernetes", () => {
     await screenshot("cluster-rebalance-plan");
   });
 
+  test("running a round asks first, then follows it until it finishes", async () => {
+    const rounds = () => page.locator("table.history tbody tr").count();
+    const before = await rounds();
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await page.getByRole("button", { name: "Run a round now" }).click();
+    await page.waitForTimeout(2500); // a poll later, still no new round
+    assert.equal(await rounds(), before, "dismissing the confirmation started a round");
+
+    page.once("dialog", (dialog) => dialog.accept());
+    const started = page.waitForResponse((r) => r.url().endsWith("/api/v1/rebalance") && r.request().method() === "POST");
+    await page.getByRole("button", { name: "Run a round now" }).click();
+    const answer = await started;
+    assert.equal(answer.status(), 202);
+    const { id } = await answer.json();
+    const shown = page.getByTestId("shown-report");
+    await shown.getByRole("heading", { name: `Round #${id}` }).waitFor();
+    await page.waitForFunction(
+      () => {
+        const outcome = document.querySelector('[data-testid="shown-report"] [data-testid="outcome"]');
+        return outcome && outcome.textContent !== "running";
+      },
+      null,
+      { timeout: 180000 },
+    );
+    const outcome = await shown.getByTestId("outcome").textContent();
+    assert.ok(["balanced", "improved"].includes(outcome), `outcome ${outcome}`);
+    await shown.getByText("As a table").click();
+    const busy = await shown.locator(`tr[data-node="${NODES[0]}"] td`).allTextContents();
+    assert.ok(parseInt(busy[0]) > parseInt(busy[1]), `CPU on ${NODES[0]} did not fall: ${busy}`);
+    assert.ok((await shown.locator("table.evictions tbody tr").filter({ hasText: "evicted" }).count()) > 0);
+    await page.locator(`table.history tbody tr[data-report="${id}"]`).filter({ hasText: outcome }).waitFor();
+    await screenshot("cluster-rebalance-round");
+  });
+
   test("no page raised a script error or a Content-Security-Policy violation", () => {
     assert.deepEqual(pageProblems, []);
   });

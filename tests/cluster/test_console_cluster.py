@@ -5,7 +5,9 @@ the components the deployer recorded and a dry-run plan shows per-node utilisati
 controller-manager, kwok in place of kubelets) and `floe serve`, whose stack deployer and
 rebalancer work against it. Three kwok nodes: one busy (its pods were scheduled while it
 was alone), two empty. Then tests/browser/console-cluster.test.mjs (real Chromium) logs in
-and checks the stack page against `GET /api/v1/stack` and plans a round (dry run). kwok is
+and checks the stack page against `GET /api/v1/stack`, plans a round (dry run), then runs
+one through the confirmation (dismissed first: nothing starts) and follows it to its end:
+the real Eviction API and scheduler move pods, and the page shows the measured "after". kwok is
 the only stand-in: no container runs, and the deployer's components stay at whatever state
 their objects reach without kubelets; the spec checks the page shows exactly that.
 

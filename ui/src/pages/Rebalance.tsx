@@ -60,6 +60,7 @@ export function RebalancePage() {
     if (!sure) return;
     setBusy("running");
     setProblem("");
+    setPlan(null); // planned against the cluster as it was before this round
     try {
       const started = await api<{ id: number }>("POST", "/api/v1/rebalance", {});
       refresh();
@@ -223,7 +224,7 @@ function ReportBody({ report }: { report: RebalanceReport }) {
         <p class="muted">No per-node measurement in this report.</p>
       )}
       {evictions.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap spaced">
           <table class="evictions">
             <caption>{report.dry_run ? "Pods the round would evict" : "Evictions"}</caption>
             <TableHead columns={["Pod", "From", "Expected on", report.dry_run ? "" : "Result"].filter(Boolean)} />
