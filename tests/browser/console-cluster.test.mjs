@@ -66,6 +66,11 @@ describe("the web console on a head with Kubernetes", () => {
     assert.match(byName["spark-connect"].endpoint, /^sc:\/\//);
     assert.equal(await page.getByTestId("spark-connect-url").textContent(), byName["spark-connect"].endpoint);
     assert.equal(await page.getByTestId("catalog-url").textContent(), `${byName.polaris.endpoint}/api/catalog`);
+    // The client settings are the API's (spark_defaults.h), naming the same catalog URL.
+    const settings = await page.evaluate(async () => (await fetch("/api/v1/stack/spark-defaults")).json());
+    const shownConf = await page.getByTestId("spark-defaults").textContent();
+    assert.equal(shownConf.trim(), settings.conf.trim());
+    assert.ok(shownConf.includes(`${byName.polaris.endpoint}/api/catalog`), "the settings name another catalog");
     await screenshot("cluster-stack");
   });
 

@@ -1,6 +1,7 @@
 // The lakehouse stack: every component's state, version and in-cluster endpoint, and
 // the two addresses a Spark client needs (Spark Connect, the Iceberg REST catalog).
-import { api } from "../api";
+import { useEffect, useState } from "preact/hooks";
+import { api, errorText } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorNote } from "../components/ErrorNote";
 import { StateBadge } from "../components/StateBadge";
@@ -13,6 +14,35 @@ import { usePolling } from "../usePolling";
 // Polaris serves the Iceberg REST catalog under this path of its service
 // (appliance/lakehouse/spark_defaults.h, kDefaultCatalogUri).
 const CATALOG_PATH = "/api/catalog";
+
+interface SparkDefaults {
+  conf: string;
+  submit: string;
+}
+
+// The settings do not change while the head runs: read once, not polled.
+function SparkSettings() {
+  const [settings, setSettings] = useState<SparkDefaults | null>(null);
+  const [problem, setProblem] = useState("");
+  useEffect(() => {
+    api<SparkDefaults>("GET", "/api/v1/stack/spark-defaults")
+      .then(setSettings)
+      .catch((e) => setProblem(`Reading the Spark settings failed: ${errorText(e)}`));
+  }, []);
+  if (problem) return <ErrorNote message={problem} />;
+  if (!settings) return null;
+  return (
+    <>
+      <h3 id="spark-defaults-heading">spark-defaults.conf</h3>
+      <div class="command">
+        <pre aria-labelledby="spark-defaults-heading" data-testid="spark-defaults">
+          {settings.conf}
+        </pre>
+        <CopyButton text={settings.conf} label="Copy the Spark settings" />
+      </div>
+    </>
+  );
+}
 
 export function StackPage() {
   const { data, error } = usePolling(() => api<Stack>("GET", "/api/v1/stack"));
@@ -52,8 +82,10 @@ export function StackPage() {
             </dl>
             <p class="help">
               These are in-cluster addresses. The complete Spark settings (catalog, warehouse, S3 store and the
-              credential references) are printed by <code>floe spark-defaults</code> on the head.
+              credential references, never their values) follow; <code>floe spark-defaults</code> prints the same on
+              the head (<code>--format submit</code> as <code>--conf</code> arguments).
             </p>
+            <SparkSettings />
           </section>
 
           <section aria-labelledby="components-heading">
