@@ -31,6 +31,8 @@ http::Response removeNode(ApiContext& ctx, const http::Request& request);
 http::Response listEvents(ApiContext& ctx, const http::Request& request);
 
 http::Response stack(ApiContext& ctx, const http::Request& request);
+// The Spark client settings of the deployed stack, as `floe spark-defaults` prints them.
+http::Response sparkDefaults(ApiContext& ctx, const http::Request& request);
 
 http::Response rebalanceStatus(ApiContext& ctx, const http::Request& request);
 http::Response startRebalance(ApiContext& ctx, const http::Request& request);

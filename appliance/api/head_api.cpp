@@ -38,6 +38,7 @@ HeadApi::HeadApi(ApiContext context) : ctx_(std::move(context)) {
   add("DELETE", "/api/v1/nodes/{id}", Access::kAdmin, removeNode);
   add("GET", "/api/v1/events", Access::kAdmin, listEvents);
   add("GET", "/api/v1/stack", Access::kAdmin, stack);
+  add("GET", "/api/v1/stack/spark-defaults", Access::kAdmin, sparkDefaults);
   add("GET", "/api/v1/rebalance", Access::kAdmin, rebalanceStatus);
   add("POST", "/api/v1/rebalance", Access::kAdmin, startRebalance);
   add("GET", "/api/v1/rebalance/reports", Access::kAdmin, listRebalanceReports);

@@ -2,6 +2,8 @@
 #include "api/json_io.h"
 #include "api/stack_json.h"
 #include "deploy/stack_store.h"
+#include "deploy/stack_values.h"
+#include "lakehouse/spark_defaults.h"
 #include "floe/common/time_format.h"
 
 namespace floe::appliance {
@@ -32,6 +34,20 @@ http::Response stack(ApiContext& ctx, const http::Request&) {
   auto body = stackJson(ctx, error);
   if (!error.isOk()) return errorResponse(error);
   return http::Response::json(200, body);
+}
+
+// The head deploys with the default endpoints (StackEndpoints{}), so these are the
+// settings its floe-spark-defaults ConfigMap holds; spark_defaults.h renders both.
+http::Response sparkDefaults(ApiContext&, const http::Request&) {
+  const lakehouse::LakehouseEndpoints endpoints = StackEndpoints{}.lakehouse;
+  Status valid = lakehouse::validateEndpoints(endpoints).withContext("generating Spark settings");
+  if (!valid.isOk()) return errorResponse(valid);
+  auto properties = lakehouse::sparkProperties(endpoints);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [key, value] : properties) list.push_back({{"key", key}, {"value", value}});
+  return http::Response::json(200, {{"properties", list},
+                                    {"conf", lakehouse::renderSparkDefaultsConf(properties)},
+                                    {"submit", lakehouse::renderSubmitArguments(properties)}});
 }
 
 }  // namespace handlers

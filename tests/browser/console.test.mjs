@@ -225,6 +225,32 @@ describe("the web console", () => {
     await screenshot("overview");
   });
 
+  // The browser tier's head runs without k3s (--no-k3s): both pages must say why they are
+  // empty. tests/cluster/test_console_cluster.py runs console-cluster.test.mjs against a
+  // head with a real Kubernetes API server and the stack deployed.
+  test("without k3s the stack page and the overview say there is no stack", async () => {
+    await page.getByRole("heading", { name: "Lakehouse stack", level: 2 }).waitFor();
+    assert.match(await page.getByTestId("stack-health").textContent(), /without Kubernetes/);
+    await screenshot("overview-no-k3s");
+    await page.getByRole("link", { name: "The stack's components and endpoints" }).click();
+    await page.getByRole("heading", { name: "Lakehouse stack", level: 1 }).waitFor();
+    const absent = await page.getByTestId("stack-absent").textContent();
+    assert.match(absent, /without Kubernetes \(floe init --no-k3s\)/);
+    assert.equal(await page.locator("table").count(), 0, "an empty components table is shown");
+    await page.getByText("floe spark-defaults").first().waitFor();
+    await assertAccessibleControls("stack");
+    await screenshot("stack-no-k3s");
+  });
+
+  test("without k3s the rebalancing page says it needs the cluster and offers no run button", async () => {
+    await openFromNav("Rebalancing");
+    await page.getByRole("heading", { name: "Rebalancing", level: 1 }).waitFor();
+    assert.match(await page.getByTestId("rebalance-absent").textContent(), /Rebalancing needs the Kubernetes cluster/);
+    assert.equal(await page.getByRole("button", { name: /Run a round/ }).count(), 0);
+    await assertAccessibleControls("rebalancing");
+    await screenshot("rebalance-no-k3s");
+  });
+
   test("a stopped agent shows as lost", async () => {
     await openFromNav("Nodes");
     const row = nodeRow("rack7-worker1");
@@ -281,11 +307,11 @@ describe("the web console", () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), "content");
     await page.keyboard.press("Shift+Tab"); // back into the header, which precedes the content
     const reached = new Set();
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 16; i++) {
       await page.keyboard.press("Shift+Tab");
       reached.add(await focused());
     }
-    for (const title of ["Overview", "Nodes", "Add node", "Events"]) assert.ok(reached.has(title), `${title} not reachable: ${[...reached]}`);
+    for (const title of ["Overview", "Nodes", "Add node", "Stack", "Rebalancing", "Events"]) assert.ok(reached.has(title), `${title} not reachable: ${[...reached]}`);
     // Enter on a focused navigation link opens its page without the mouse.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Nodes", exact: true }).focus();
     await page.keyboard.press("Enter");

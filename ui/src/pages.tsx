@@ -7,6 +7,8 @@ import { EventsPage } from "./pages/Events";
 import { NodeDetailPage } from "./pages/NodeDetail";
 import { NodesPage } from "./pages/Nodes";
 import { OverviewPage } from "./pages/Overview";
+import { RebalancePage } from "./pages/Rebalance";
+import { StackPage } from "./pages/Stack";
 
 export interface PageContext {
   user: string;
@@ -25,6 +27,8 @@ export const pages: ConsolePage[] = [
   { path: "/nodes", title: "Nodes", inNav: true, render: () => <NodesPage /> },
   { path: "/nodes/:id", title: "Node", inNav: false, render: ({ params }) => <NodeDetailPage id={params.id ?? ""} /> },
   { path: "/add-node", title: "Add node", inNav: true, render: () => <AddNodePage /> },
+  { path: "/stack", title: "Stack", inNav: true, render: () => <StackPage /> },
+  { path: "/rebalance", title: "Rebalancing", inNav: true, render: () => <RebalancePage /> },
   { path: "/events", title: "Events", inNav: true, render: () => <EventsPage /> },
   { path: "/account", title: "Account", inNav: false, render: ({ user }) => <AccountPage user={user} /> },
 ];

@@ -68,6 +68,7 @@ export interface HeadStatus {
   nodes: { ready: number; pending: number; lost: number; total: number };
   tokens: { active: number };
   kubernetes: { state: string; reason?: string; api_url?: string; [key: string]: unknown };
+  stack?: Stack;
 }
 
 export interface AuditEvent {
@@ -113,4 +114,75 @@ export interface ConsoleSession {
   user: string;
   csrf_token: string;
   idle_timeout_seconds: number;
+}
+
+// GET /api/v1/stack (also the `stack` section of GET /api/v1/status).
+export type StackDeployer = "running" | "disabled (--no-stack)" | "disabled (no k3s)";
+
+export interface StackComponent {
+  name: string;
+  state: string; // pending, progressing, ready, submitted, failed, error
+  version: string;
+  message: string;
+  endpoint: string;
+  updated_at: string;
+}
+
+export interface Stack {
+  deployer: StackDeployer | string;
+  components: StackComponent[];
+}
+
+// GET /api/v1/rebalance
+export interface RebalanceStatus {
+  connected: boolean;
+  running_report: number | null;
+  pending_trigger: string | null;
+  policy: Record<string, unknown>;
+}
+
+export interface RebalanceReportSummary {
+  id: number;
+  trigger: string;
+  dry_run: boolean;
+  outcome: string;
+  message: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  spread_before: number;
+  spread_after: number;
+  evictions: number;
+}
+
+export interface NodeUtilisation {
+  node: string;
+  cpu_percent: number;
+  memory_percent: number;
+  gpu_percent: number | null;
+  pods: number;
+}
+
+export interface UtilisationSnapshot {
+  nodes: NodeUtilisation[];
+  worst_spread: number;
+}
+
+export interface PlannedEviction {
+  namespace: string;
+  pod: string;
+  from_node: string;
+  expected_node?: string;
+  result?: string;
+}
+
+export interface RebalanceReport extends RebalanceReportSummary {
+  detail: {
+    before?: UtilisationSnapshot;
+    after?: UtilisationSnapshot;
+    predicted?: UtilisationSnapshot;
+    evictions?: PlannedEviction[];
+    skipped_total?: number;
+    [key: string]: unknown;
+  };
 }

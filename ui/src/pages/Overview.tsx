@@ -3,6 +3,7 @@ import { api } from "../api";
 import { clusterCapacity } from "../capacity";
 import { ErrorNote } from "../components/ErrorNote";
 import { Meter } from "../components/Meter";
+import { StackHealth } from "../components/StackHealth";
 import { UtilisationChart, type UtilisationSample } from "../components/UtilisationChart";
 import { formatAgo, formatBytes, formatDuration } from "../format";
 import type { AuditEvent, HeadStatus, NodeSummary } from "../types";
@@ -98,6 +99,8 @@ export function OverviewPage() {
             </div>
             <UtilisationChart samples={samples} />
           </section>
+
+          {data.status.stack && <StackHealth stack={data.status.stack} />}
 
           <section aria-labelledby="head-heading">
             <h2 id="head-heading">Head</h2>

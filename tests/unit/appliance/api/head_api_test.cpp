@@ -12,6 +12,7 @@
 
 #include "../../support/head_state_fixture.h"
 #include "floe/common/time_format.h"
+#include "lakehouse/spark_defaults.h"
 #include "floe/token/join_token.h"
 
 namespace floe::appliance {
@@ -179,7 +180,7 @@ TEST_CASE("HeadApi: admin routes need the admin certificate", "[api][auth]") {
       {"POST", "/api/v1/tokens"},         {"DELETE", "/api/v1/tokens/abc123"},
       {"GET", "/api/v1/nodes"},           {"GET", "/api/v1/nodes/n123"},
       {"POST", "/api/v1/nodes/n123/approve"}, {"DELETE", "/api/v1/nodes/n123"},
-      {"GET", "/api/v1/events"},
+      {"GET", "/api/v1/events"},          {"GET", "/api/v1/stack/spark-defaults"},
   };
 
   http::PeerIdentity unverified = adminPeer();  // claims the admin subject, but did not verify
@@ -499,6 +500,21 @@ TEST_CASE("HeadApi: GET /api/v1/events filters and validates limit", "[api][even
     bad.query["limit"] = limit;
     checkError(f.api.handle(bad), 400, "invalid_argument");
   }
+}
+
+TEST_CASE("HeadApi: GET /api/v1/stack/spark-defaults is what floe spark-defaults prints", "[api][stack]") {
+  ApiFixture f;
+  http::Response response = f.api.handle(makeRequest("GET", "/api/v1/stack/spark-defaults", "", adminPeer()));
+  REQUIRE(response.status == 200);
+  json body = parseBody(response);
+  auto properties = lakehouse::sparkProperties(lakehouse::LakehouseEndpoints{});
+  CHECK(body["conf"] == lakehouse::renderSparkDefaultsConf(properties));
+  CHECK(body["submit"] == lakehouse::renderSubmitArguments(properties));
+  REQUIRE(body["properties"].size() == properties.size());
+  CHECK(body["properties"][0]["key"] == properties[0].first);
+  CHECK(body["conf"].get<std::string>().find(std::string(lakehouse::kDefaultCatalogUri)) != std::string::npos);
+  // Credentials are references to environment variables, never values.
+  CHECK(body["conf"].get<std::string>().find("env:" + std::string(lakehouse::kS3AccessKeyIdVariable)) != std::string::npos);
 }
 
 TEST_CASE("HeadApi: GET /metrics counts requests and nodes", "[api][metrics]") {
