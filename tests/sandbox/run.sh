@@ -30,6 +30,9 @@
 #   --k3s-port P       the Kubernetes API (default 6443, or a free port when 6443 is taken)
 #   --timeout S        how long each wait may take (default 300 s)
 #   --exit-when-ready  bring everything up, print the summary, then tear down and exit 0
+#
+# While it runs, SIGUSR1 (tests/sandbox/add-worker.sh sends it) adds one more worker the same
+# way (add_worker_network, join_worker), stopped with the others.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
