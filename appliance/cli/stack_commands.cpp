@@ -9,6 +9,7 @@
 #include "bootstrap/k3s_installation.h"
 #include "cli/commands.h"
 #include "deploy/stack_plan.h"
+#include "rebalance/rebalance_policy.h"
 #include "floe/common/clock.h"
 #include "floe/common/files.h"
 
@@ -23,6 +24,9 @@ Status runRender(const CliContext& ctx, const RenderFlags& flags) {
   StackPlanSource source;
   source.headNodeName = k3s ? k3s->nodeName : "head";
   source.headInventory = agent::hostInventoryJson(agent::collectHostInventory(flags.sysroot));
+  // No cluster is read: the Spark executors' ceiling comes from the inventory, with the
+  // policy's headroom (deploy/spark_ceiling.h).
+  FLOE_ASSIGN_OR_RETURN(source.rebalancePolicy, rebalance::loadRebalancePolicy(ctx.dataDir.configFile()));
   SystemClock clock;
   FLOE_ASSIGN_OR_RETURN(auto objects, planStack(*store, source, SecretMode::kReference, clock));
 

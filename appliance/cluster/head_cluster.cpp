@@ -27,7 +27,7 @@ Result<std::unique_ptr<HeadCluster>> HeadCluster::start(const bootstrap::K3sInst
   if (stack.enabled) {
     StackDeployerOptions deployerOptions;
     deployerOptions.kubeconfig = kubeconfig;
-    deployerOptions.source = {installation.nodeName, std::move(headInventory), {}};
+    deployerOptions.source = {installation.nodeName, std::move(headInventory), {}, stack.rebalancePolicy};
     deployerOptions.reconcileInterval = stack.reconcileInterval;
     cluster->deployer_ = std::make_unique<StackDeployer>(std::move(deployerOptions), store, clock);
     cluster->deployer_->start();

@@ -13,6 +13,7 @@
 #include "bootstrap/k3s_service.h"
 #include "cluster/node_controller.h"
 #include "deploy/stack_deployer.h"
+#include "rebalance/rebalance_policy.h"
 #include "head/data_dir.h"
 #include "state/node_registry.h"
 
@@ -34,6 +35,7 @@ class ClusterView {
 struct StackSettings {
   bool enabled = true;
   std::chrono::milliseconds reconcileInterval{30000};
+  rebalance::RebalancePolicy rebalancePolicy;  // floe.yaml's: sizes the Spark executors' ceiling
 };
 
 class HeadCluster final : public ClusterView {

@@ -6,6 +6,7 @@
 
 #include "cluster/kube_connection.h"
 #include "deploy/resource_kinds.h"
+#include "rebalance/cluster_snapshot.h"
 
 namespace floe::appliance {
 namespace {
@@ -222,7 +223,16 @@ ObjectReadiness StackDeployer::observeComponent(const ComponentObjects& componen
 }
 
 void StackDeployer::pass(std::stop_token stop, bool rollout) {
-  auto plan = planStack(store_, options_.source, SecretMode::kValues, clock_);
+  // Every pass reads the cluster, so floe.spark.maxExecutors follows new workers and
+  // rebalance rounds within a reconcile interval; unreadable: sized from the inventory.
+  std::optional<rebalance::ClusterSnapshot> live;
+  if (auto snapshot = rebalance::readClusterSnapshot(*client_, stop); snapshot.isOk()) {
+    live = std::move(*snapshot);
+  } else {
+    spdlog::warn("cluster capacity unreadable, Spark executors sized from the inventory error=\"{}\"",
+                 snapshot.status().message());
+  }
+  auto plan = planStack(store_, options_.source, SecretMode::kValues, clock_, std::move(live));
   if (!plan.isOk()) {
     spdlog::error("stack cannot be rendered error=\"{}\"", plan.status().message());
     recordAll("error", "rendering the manifests failed: " + plan.status().message());

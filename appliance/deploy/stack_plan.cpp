@@ -32,9 +32,10 @@ Result<std::vector<StackNode>> loadStackNodes(Store& store, const StackPlanSourc
 }
 
 Result<std::vector<RenderedObject>> planStack(Store& store, const StackPlanSource& source, SecretMode mode,
-                                              const Clock& clock) {
+                                              const Clock& clock, std::optional<rebalance::ClusterSnapshot> live) {
   FLOE_ASSIGN_OR_RETURN(auto nodes, loadStackNodes(store, source));
-  FLOE_ASSIGN_OR_RETURN(StackValues values, computeStackValues(nodes, source.endpoints));
+  SparkCapacitySource capacity{std::move(live), source.rebalancePolicy};
+  FLOE_ASSIGN_OR_RETURN(StackValues values, computeStackValues(nodes, source.endpoints, capacity));
   std::map<std::string, std::string> secrets;
   if (mode == SecretMode::kValues) {
     FLOE_ASSIGN_OR_RETURN(secrets, ensureStackSecrets(store, secretNamesUsed(embeddedManifests()), clock));

@@ -19,6 +19,7 @@ struct StackPlanSource {
   std::string headNodeName;
   nlohmann::json headInventory;  // the head's hardware, read where `floe serve` reads it
   StackEndpoints endpoints;
+  rebalance::RebalancePolicy rebalancePolicy;  // its Spark headroom sizes floe.spark.maxExecutors
 };
 
 // The head plus every approved (ready or lost) worker, labelled as the node controller labels
@@ -26,8 +27,11 @@ struct StackPlanSource {
 Result<std::vector<StackNode>> loadStackNodes(Store& store, const StackPlanSource& source);
 
 // kValues generates missing secrets first (stored durably); kReference reads nothing secret.
+// `live`: the cluster as the API server lists it now (floe.spark.maxExecutors follows it);
+// without it the Spark capacity is computed from the inventory (deploy/spark_ceiling.h).
 Result<std::vector<RenderedObject>> planStack(Store& store, const StackPlanSource& source, SecretMode mode,
-                                              const Clock& clock);
+                                              const Clock& clock,
+                                              std::optional<rebalance::ClusterSnapshot> live = std::nullopt);
 
 
 }  // namespace floe::appliance

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "deploy/spark_ceiling.h"
 #include "deploy/stack_images.h"
 
 namespace floe::appliance {
@@ -49,7 +50,7 @@ int dataDiskNodeCount(const std::vector<StackNode>& nodes) {
       std::count_if(nodes.begin(), nodes.end(), [](const StackNode& n) { return n.labelInt("floe.io/data-disks") > 0; }));
 }
 
-SparkSizing sizeSpark(const std::vector<StackNode>& nodes) {
+SparkSizing sizeSpark(const std::vector<StackNode>& nodes, const SparkCapacitySource& capacity) {
   SparkSizing sizing;
   auto compute = computeNodes(nodes);
   if (compute.empty()) return sizing;
@@ -60,13 +61,9 @@ SparkSizing sizeSpark(const std::vector<StackNode>& nodes) {
   sizing.executorCores = std::clamp(cores / 2, 1, kMaxExecutorCores);
   int memoryPerCore = smallest->labelInt("floe.io/memory-gib") * kUsableNumerator / kUsableDenominator / cores;
   sizing.executorMemoryGiB = sizing.executorCores * std::clamp(memoryPerCore, 1, kMaxMemoryPerCoreGiB);
-  int executors = 0;
   int totalMemory = 0;
-  for (const auto* node : compute) {
-    executors += node->labelInt("floe.io/cpu-cores") * kUsableNumerator / kUsableDenominator / sizing.executorCores;
-  }
   for (const auto& node : nodes) totalMemory += node.labelInt("floe.io/memory-gib");
-  sizing.maxExecutors = std::max(1, executors);
+  sizing.maxExecutors = sparkExecutorCeiling(nodes, sizing, capacity);
   sizing.driverMemory = totalMemory >= kBigClusterMemoryGiB ? "4g" : "2g";
   return sizing;
 }
@@ -94,7 +91,8 @@ Result<ServiceAddress> serviceAddressOf(std::string_view url) {
                         std::string(host.substr(firstDot + 1, secondDot - firstDot - 1)), port};
 }
 
-Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints) {
+Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints,
+                                       const SparkCapacitySource& capacity) {
   const auto& lake = endpoints.lakehouse;
   FLOE_RETURN_IF_ERROR(lakehouse::validateEndpoints(lake).withContext("the stack's Spark settings"));
   FLOE_ASSIGN_OR_RETURN(auto polaris, serviceAddressOf(lake.catalogUri));
@@ -107,7 +105,7 @@ Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, cons
   }
   std::string sparkDefaultsConf = lakehouse::renderSparkDefaultsConf(lakehouse::sparkProperties(lake));
   int dataNodes = dataDiskNodeCount(nodes);
-  SparkSizing spark = sizeSpark(nodes);
+  SparkSizing spark = sizeSpark(nodes, capacity);
   constexpr int kNodesForTwoCatalogReplicas = 3;
   return StackValues{
       {"floe.image.seaweedfs", images::kSeaweedfs},

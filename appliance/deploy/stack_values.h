@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "floe/cluster/node_labels.h"
 #include "floe/common/status.h"
 #include "lakehouse/spark_defaults.h"
+#include "rebalance/cluster_snapshot.h"
+#include "rebalance/rebalance_policy.h"
 
 namespace floe::appliance {
 
@@ -47,9 +50,18 @@ Result<ServiceAddress> serviceAddressOf(std::string_view url);
 
 using StackValues = std::map<std::string, std::string>;
 
+// What floe.spark.maxExecutors is computed from (deploy/spark_ceiling.h): the live cluster when
+// the API server answered, else the nodes' inventory; the rebalance policy's Spark headroom and
+// node selector, so the deployer and the rebalance reports count capacity the same way.
+struct SparkCapacitySource {
+  std::optional<rebalance::ClusterSnapshot> live;
+  rebalance::RebalancePolicy policy;
+};
+
 // Every `floe.*` value the manifests use; the spark-defaults.conf comes from the lakehouse
 // module. Fails when the endpoints do not name in-cluster Services in the stack's namespaces.
-Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints);
+Result<StackValues> computeStackValues(const std::vector<StackNode>& nodes, const StackEndpoints& endpoints,
+                                       const SparkCapacitySource& capacity = {});
 
 // Pieces of computeStackValues, exposed for tests.
 struct SparkSizing {
@@ -58,7 +70,7 @@ struct SparkSizing {
   int maxExecutors = 1;
   std::string driverMemory = "2g";
 };
-SparkSizing sizeSpark(const std::vector<StackNode>& nodes);
+SparkSizing sizeSpark(const std::vector<StackNode>& nodes, const SparkCapacitySource& capacity = {});
 int dataDiskNodeCount(const std::vector<StackNode>& nodes);
 
 }  // namespace floe::appliance

@@ -120,7 +120,7 @@ Status serveHead(const ServeOptions& options) {
   FLOE_ASSIGN_OR_RETURN(auto k3s, bootstrap::loadInstallation(dir.k3sInstallation()));
   if (k3s) {
     auto headInventory = agent::hostInventoryJson(agent::collectHostInventory(options.sysroot));
-    StackSettings stack{options.deployStack, options.stackReconcileInterval};
+    StackSettings stack{options.deployStack, options.stackReconcileInterval, rebalancePolicy};
     FLOE_ASSIGN_OR_RETURN(cluster, HeadCluster::start(*k3s, dir, std::move(headInventory), nodes, clock, *store, stack));
     info.k3sServerUrl = k3s->serverUrl;
     info.k3sAgentToken = k3s->agentToken;

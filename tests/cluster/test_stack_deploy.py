@@ -50,6 +50,46 @@ def kube_json(head: ClusterHead, *args: str) -> dict:
     return json.loads(head.kubectl("get", *args, "-o", "json").stdout)
 
 
+def quantity(text: str) -> float:
+    """A Kubernetes quantity ("500m", "32", "512Mi", "4Gi", "527Ki") as a number."""
+    suffixes = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 1e3, "M": 1e6, "G": 1e9}
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[:-len(suffix)]) * suffixes[suffix]
+    return float(text)
+
+
+def live_executor_ceiling(head: ClusterHead, cpu: float = 1.0, memory: float = 8 * 2**30,
+                          headroom: float = 0.10) -> int:
+    """Executors (1 core, 8 GiB) that fit the Ready, schedulable, untainted workers: 90% of
+    allocatable minus the requests of the pods bound there (rebalance::sparkMaxExecutors)."""
+    used: dict[str, list[float]] = {}
+    for pod in kube_json(head, "pods", "-A")["items"]:
+        node = pod["spec"].get("nodeName")
+        if not node or pod["status"].get("phase") in ("Succeeded", "Failed") or \
+                pod["metadata"].get("labels", {}).get("spark-role") == "executor":
+            continue
+        def requested(containers: list[dict], resource: str) -> list[float]:
+            return [quantity(c.get("resources", {}).get("requests", {}).get(resource, "0")) for c in containers]
+        totals = used.setdefault(node, [0.0, 0.0])
+        for i, resource in enumerate(("cpu", "memory")):  # the scheduler's: containers' sum or largest init
+            totals[i] += max([sum(requested(pod["spec"]["containers"], resource))] +
+                             requested(pod["spec"].get("initContainers", []), resource))
+    total = 0
+    for node in kube_json(head, "nodes")["items"]:
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions", []))
+        tainted = any(t.get("effect") in ("NoSchedule", "NoExecute") for t in node["spec"].get("taints", []))
+        if not ready or tainted or node["spec"].get("unschedulable") or \
+                node["metadata"]["labels"].get("floe.io/role") != "worker":
+            continue
+        cpu_used, memory_used = used.get(node["metadata"]["name"], [0.0, 0.0])
+        free_cpu = int(quantity(node["status"]["allocatable"]["cpu"]) * 1000 * (1 - headroom)) - cpu_used * 1000
+        free_memory = int(quantity(node["status"]["allocatable"]["memory"]) * (1 - headroom)) - memory_used
+        if free_cpu > 0 and free_memory > 0:
+            total += min(int(free_cpu // (cpu * 1000)), int(free_memory // memory))
+    return max(1, total)
+
+
 @pytest.fixture(scope="module")
 def stack(binaries, tmp_path_factory):
     with cluster_with_workers(tmp_path_factory.mktemp("stack"), NS_PREFIX,
@@ -117,15 +157,20 @@ def test_values_follow_the_inventory(stack):
                2 * RECONCILE_S + 10, "Polaris to scale to 2 replicas with the cluster")
     master = kube_json(head, "statefulset", "seaweedfs-master", "-n", "floe-storage")
     assert "-defaultReplication=001" in master["spec"]["template"]["spec"]["containers"][0]["args"]
-    connect_args = kube_json(head, "deployment", "spark-connect", "-n", "floe-lakehouse")[
-        "spec"]["template"]["spec"]["containers"][0]["args"]
+    def connect_args() -> list[str]:
+        return kube_json(head, "deployment", "spark-connect", "-n", "floe-lakehouse")[
+            "spec"]["template"]["spec"]["containers"][0]["args"]
     # Compute workers: the two-socket server (32 cores) and this-machine (2 cores), not the GPU
-    # server. Executors fit the smallest (1 core, 8 GiB); 32 x 3/4 + 2 x 3/4 of them.
-    assert "spark.executor.cores=1" in connect_args
-    assert "spark.executor.memory=8g" in connect_args
-    assert "spark.dynamicAllocation.maxExecutors=25" in connect_args
-    assert "spark.dynamicAllocation.shuffleTracking.enabled=true" in connect_args
-    assert "spark.decommission.enabled=true" in connect_args
+    # server. Executors fit the smallest (1 core, 8 GiB).
+    assert "spark.executor.cores=1" in connect_args()
+    assert "spark.executor.memory=8g" in connect_args()
+    # The ceiling is the rebalancer's count on the live cluster, recomputed here independently;
+    # the pods' placement moves it, so wait for a pass that saw the cluster as it is now.
+    wait_until(lambda: f"spark.dynamicAllocation.maxExecutors={live_executor_ceiling(head)}" in connect_args(),
+               3 * RECONCILE_S + 10, "maxExecutors to follow the live capacity")
+    assert live_executor_ceiling(head) > 20  # the two-socket server's 32 cores count
+    assert "spark.dynamicAllocation.shuffleTracking.enabled=true" in connect_args()
+    assert "spark.decommission.enabled=true" in connect_args()
 
 
 def test_pods_land_where_placement_intends(stack):

@@ -30,6 +30,9 @@
 #   --k3s-port P       the Kubernetes API (default 6443, or a free port when 6443 is taken)
 #   --timeout S        how long each wait may take (default 300 s)
 #   --exit-when-ready  bring everything up, print the summary, then tear down and exit 0
+#
+# While it runs, SIGUSR1 (tests/sandbox/add-worker.sh sends it) adds one more worker the same
+# way (add_worker_network, join_worker), stopped with the others.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -288,6 +291,9 @@ INTERRUPTED_RC=130  # Ctrl-C while starting; 0 once the sandbox is up (the norma
 trap 'exit $INTERRUPTED_RC' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+# tests/sandbox/add-worker.sh asks a running sandbox for one more worker (handled once ready).
+ADD_WORKER_REQUESTS=0
+trap 'ADD_WORKER_REQUESTS=$((ADD_WORKER_REQUESTS + 1))' USR1
 
 # --------------------------------------------------------------------------- network
 
@@ -320,14 +326,16 @@ ip addr add "$HEAD_IP/24" dev "$ROOT_LEG"
 ip link set "$ROOT_LEG" up
 worker_ns() { echo "$NS_PREFIX-$$-w$1"; }
 worker_ip() { echo "$SUBNET.$((10 + $1))"; }
-for i in $(seq 1 "$WORKERS"); do
+add_worker_network() {  # add_worker_network N: worker N's namespace, with a leg on the bridge
+  local i=$1 ns
   ns=$(worker_ns "$i")
   add_ns "$ns"
   ip -n "$SW_NS" link add "w$i" type veth peer name eth0 netns "$ns"
   ip -n "$SW_NS" link set "w$i" master br0 up
   ip -n "$ns" addr add "$(worker_ip "$i")/24" dev eth0
   ip -n "$ns" link set eth0 up
-done
+}
+for i in $(seq 1 "$WORKERS"); do add_worker_network "$i"; done
 say "network: head on $HEAD_IP (bridge leg $ROOT_LEG) and 127.0.0.1; subnet $SUBNET.0/24$( [ "$WORKERS" = 0 ] \
     || echo "; workers $(worker_ip 1)..$(worker_ip "$WORKERS") in namespaces $(worker_ns 1)..$(worker_ns "$WORKERS")")"
 
@@ -423,7 +431,8 @@ read -r -a JOIN_ARGV <<<"$JOIN_COMMAND"
 JOIN_ARGV[0]="$AGENT"
 HEAD_URL="${JOIN_ARGV[2]}"
 
-for i in $(seq 1 "$WORKERS"); do
+join_worker() {  # join_worker N: worker N joins with the printed command and runs its agent
+  local i=$1 fixture ns w id why ignored agent_in_ns
   fixture=${FIXTURES[$(( (i - 1) % ${#FIXTURES[@]} ))]}
   ns=$(worker_ns "$i")
   w="$SANDBOX/workers/worker-$i"
@@ -460,7 +469,8 @@ print(" ".join(c["id"] for c in json.load(sys.stdin) if c["severity"] == "fail" 
     "$AGENT" --state-dir "$w/state" --sysroot "$w/root" run </dev/null 2>"$w/agent.log" &
   AGENT_PIDS+=($!)
   say "worker-$i joined: $(worker_ip "$i") in $ns, hardware from tests/fixtures/hosts/$fixture${why:+ (ignored checks that fail only in a sandbox:$why)}"
-done
+}
+for i in $(seq 1 "$WORKERS"); do join_worker "$i"; done
 
 # --------------------------------------------------------------------------- ready
 
@@ -563,6 +573,13 @@ say "press Ctrl-C to stop"
 INTERRUPTED_RC=0
 while true; do
   check_serve_alive
+  while [ "$ADD_WORKER_REQUESTS" -gt 0 ]; do
+    ADD_WORKER_REQUESTS=$((ADD_WORKER_REQUESTS - 1))
+    WORKERS=$((WORKERS + 1))
+    add_worker_network "$WORKERS"
+    join_worker "$WORKERS"
+    touch "$SANDBOX/workers/worker-$WORKERS/added"  # add-worker.sh waits for this
+  done
   for i in "${!AGENT_PIDS[@]}"; do
     if ! pid_alive "${AGENT_PIDS[$i]}"; then
       say "floe-agent run of worker-$((i + 1)) exited; the last lines of its log:" >&2

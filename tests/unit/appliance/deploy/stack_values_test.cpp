@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "deploy/spark_ceiling.h"
 #include "deploy/stack_images.h"
 
 #include "agent/cli/host_facts.h"
@@ -34,7 +35,8 @@ TEST_CASE("values follow the inventory of the captured fixture hosts", "[deploy]
   // Executors size to the only compute worker (the GPU server is tainted): 32 cores, 503 GiB.
   CHECK(values["floe.spark.executorCores"] == "4");
   CHECK(values["floe.spark.executorMemory"] == "32g");  // 4 cores x 8 GiB (capped per core)
-  CHECK(values["floe.spark.maxExecutors"] == "6");      // 32 x 3/4 / 4
+  // The rebalancer's sparkMaxExecutors on the inventory: min(32 cores x 90% / 4, 503 GiB x 90% / 32 GiB).
+  CHECK(values["floe.spark.maxExecutors"] == "7");
   CHECK(values["floe.spark.driverMemory"] == "4g");
 }
 
@@ -52,8 +54,48 @@ TEST_CASE("a single machine sizes from the head and stores without replication",
 TEST_CASE("more workers mean more executors", "[deploy][values]") {
   std::vector<StackNode> nodes = {fixtureNode("this-machine", true)};
   for (int i = 0; i < 3; ++i) nodes.push_back(fixtureNode("two-socket-server"));
-  CHECK(sizeSpark(nodes).maxExecutors == 18);
+  CHECK(sizeSpark(nodes).maxExecutors == 21);  // 3 x 7
   CHECK(dataDiskNodeCount(nodes) == 3);
+}
+
+TEST_CASE("the live cluster sizes the executors' ceiling, as the rebalancer counts it", "[deploy][values]") {
+  std::vector<StackNode> nodes = {fixtureNode("this-machine", true), fixtureNode("two-socket-server")};
+  SparkCapacitySource capacity;
+  capacity.live = snapshotFromInventory(nodes);
+  REQUIRE(sizeSpark(nodes, capacity).maxExecutors == 7);
+  // Other pods' requests on the worker leave less room; Spark executors do not count (they are what is sized).
+  rebalance::PodInfo busy;
+  busy.ns = "apps";
+  busy.name = "busy";
+  busy.nodeName = "two-socket-server";
+  busy.phase = "Running";
+  busy.requests.cpuMillis = 8000;
+  capacity.live->pods.push_back(busy);
+  rebalance::PodInfo executor = busy;
+  executor.name = "exec-1";
+  executor.labels["spark-role"] = "executor";
+  capacity.live->pods.push_back(executor);
+  CHECK(sizeSpark(nodes, capacity).maxExecutors == 5);  // (28.8 - 8) / 4
+  // A worker joins: the ceiling grows with it.
+  auto joined = snapshotFromInventory({fixtureNode("two-socket-server")});
+  joined.nodes[0].name = "worker-2";
+  capacity.live->nodes.push_back(joined.nodes[0]);
+  CHECK(sizeSpark(nodes, capacity).maxExecutors == 12);
+  // The policy's headroom is the rebalancer's: 50% kept free.
+  capacity.policy.spark.headroomPercent = 50;
+  CHECK(sizeSpark(nodes, capacity).maxExecutors == 2 + 4);  // (16 - 8) / 4 + 16 / 4
+  // Not-Ready or cordoned workers hold nothing; the head never runs executors.
+  capacity.live->nodes[1].ready = false;
+  capacity.live->nodes[2].unschedulable = true;
+  CHECK(sizeSpark(nodes, capacity).maxExecutors == 1);  // none, but Spark needs at least 1
+}
+
+TEST_CASE("the inventory fallback leaves out GPU-tainted workers", "[deploy][values]") {
+  auto snapshot = snapshotFromInventory({fixtureNode("gpu-server")});
+  REQUIRE(snapshot.nodes.size() == 1);
+  CHECK_FALSE(snapshot.nodes[0].taints.empty());
+  CHECK(snapshot.nodes[0].allocatable.cpuMillis > 0);
+  CHECK(sizeSpark({fixtureNode("this-machine", true), fixtureNode("gpu-server")}).maxExecutors == 1);
 }
 
 TEST_CASE("missing or malformed labels count as zero", "[deploy][values]") {
