@@ -66,8 +66,14 @@ def rss_bytes(pid: int) -> int:
 
 
 def open_sockets(pid: int) -> int:
-    return sum(1 for fd in Path(f"/proc/{pid}/fd").iterdir()
-               if os.readlink(fd).startswith("socket:"))
+    """Sockets the process holds; a descriptor closed while we look is simply not counted."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:
+            continue
+    return count
 
 
 def healthz_seconds(head) -> float:
