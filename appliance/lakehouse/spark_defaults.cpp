@@ -86,7 +86,9 @@ Status validateEndpoints(const LakehouseEndpoints& e) {
   }
   for (auto [what, name] : {std::pair{"S3 access key variable", &e.s3AccessKeyIdVariable},
                             std::pair{"S3 secret key variable", &e.s3SecretAccessKeyVariable}}) {
-    if (!isIdentifier(*name)) return invalidArgument(std::string(what) + " '" + *name + "' is not an environment variable name");
+    if (!isIdentifier(*name)) {
+      return invalidArgument(std::string(what) + " '" + *name + "' is not an environment variable name");
+    }
   }
   if (!isKubernetesName(e.s3CredentialsSecret)) {
     return invalidArgument("S3 credentials Secret '" + e.s3CredentialsSecret + "' is not a Kubernetes object name");
@@ -100,7 +102,9 @@ Status validateEndpoints(const LakehouseEndpoints& e) {
       return invalidArgument("catalog credentials Secret '" + e.catalogCredentialsSecret +
                              "' is not a Kubernetes object name");
     }
-    if (hasWhitespace(e.catalogScope)) return invalidArgument("catalog scope '" + e.catalogScope + "' contains whitespace");
+    if (hasWhitespace(e.catalogScope)) {
+      return invalidArgument("catalog scope '" + e.catalogScope + "' contains whitespace");
+    }
   }
   return Status::ok();
 }
@@ -124,7 +128,8 @@ std::vector<SparkProperty> sparkProperties(const LakehouseEndpoints& e) {
   };
   if (!e.catalogCredentialVariable.empty()) {
     properties.emplace_back(catalog + ".rest.auth.type", "oauth2");
-    properties.emplace_back(catalog + ".credential", std::string(kIcebergEnvironmentPrefix) + e.catalogCredentialVariable);
+    properties.emplace_back(catalog + ".credential",
+                            std::string(kIcebergEnvironmentPrefix) + e.catalogCredentialVariable);
     properties.emplace_back(catalog + ".oauth2-server-uri", catalogUri + "/v1/oauth/tokens");
     if (!e.catalogScope.empty()) properties.emplace_back(catalog + ".scope", e.catalogScope);
   }

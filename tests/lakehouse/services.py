@@ -115,7 +115,10 @@ class SeaweedFS:
         s3 = self.client()
 
         def created():
-            s3.create_bucket(Bucket=name)
+            try:
+                s3.create_bucket(Bucket=name)
+            except s3.exceptions.BucketAlreadyOwnedByYou:  # an earlier try got through after all
+                pass
             return True
         # The S3 gateway answers before the filer and a volume are ready: retry until a
         # bucket can be created, which needs all of them.

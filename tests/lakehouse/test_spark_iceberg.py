@@ -80,7 +80,7 @@ def test_time_travel_to_the_first_snapshot(spark, orders):
     assert rows(spark.sql(f"SELECT * FROM floe.sales.orders TIMESTAMP AS OF '{committed}'")) == sorted(FIRST_BATCH)
 
 
-def test_catalog_credential_comes_from_the_environment(catalog, orders):
+def test_catalog_credential_comes_from_the_environment(catalog, orders, secrets_env):
     """The `credential env:FLOE_TEST_CATALOG_CREDENTIAL` setting: Spark's Iceberg client
     exchanged the secret from its environment for a token, and used the token."""
     token_requests = [r for r in catalog.requests if r[0] == "POST" and r[1].endswith("/v1/oauth/tokens")]
@@ -88,6 +88,7 @@ def test_catalog_credential_comes_from_the_environment(catalog, orders):
     form = urllib.parse.parse_qs(token_requests[0][3].decode())
     assert form["grant_type"] == ["client_credentials"]
     assert form["client_id"] == [CATALOG_CLIENT_ID]
+    assert form["client_secret"] == [secrets_env[CATALOG_CREDENTIAL_VARIABLE].split(":", 1)[1]]
     table_calls = [r for r in catalog.requests if "/tables" in r[1]]
     assert table_calls and all((auth or "").startswith("Bearer ") for _, _, auth, _ in table_calls)
 
