@@ -440,11 +440,17 @@ cmd_up() {
   # can also create nodes kwok leaves alone. Objects annotated kwok.x-k8s.io/status=custom
   # keep the status a test writes (the flag is deprecated in favour of Stages, still works).
   # HOME points into DIR so a ~/.kwok/kwok.yaml on the machine cannot change behaviour.
+  # Node leases as a kubelet keeps them (40 s, renewed every 10 s): without them kwok
+  # heartbeats only through Node status, about every 55 s, longer than the controller
+  # manager's 50 s node-monitor-grace-period, so every node flapped NotReady/Ready once a
+  # minute (pods turned unready, PodDisruptionBudgets allowed nothing, rebalance rounds
+  # were triggered over and over).
   mkdir -p "$DIR/kwok-home"
   start kwok env HOME="$DIR/kwok-home" "$KWOK_BIN/kwok" --kubeconfig "$DIR/kubeconfig" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector= \
+    --node-lease-duration-seconds 40 \
     --disregard-status-with-annotation-selector kwok.x-k8s.io/status=custom \
     --cidr 10.0.0.1/24 --node-ip 10.0.0.1 \
     --server-address "127.0.0.1:$kwok_port"

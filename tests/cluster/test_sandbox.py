@@ -4,7 +4,8 @@ It builds (a no-op when the build is current), starts the head with the k3s stan
 this machine's network namespace and the workers in namespaces of their own, waits for
 `kubectl get nodes` to list them Ready and labelled from their hardware, and tears all of
 it down: with --exit-when-ready, and on Ctrl-C (SIGINT to its process group, as a terminal
-sends it). Afterwards nothing of the sandbox may be left: no process naming its directory
+sends it) after tests/sandbox/add-worker.sh added a fourth worker and the head moved some
+of the demo workload onto it. Afterwards nothing of the sandbox may be left: no process naming its directory
 (floe, floe-agent, the stand-in, etcd, kube-apiserver, kwok...), no network namespace, no
 veth leg.
 
@@ -230,8 +231,45 @@ def console_login_from_summary(box) -> requests.Session:
     return session
 
 
-def test_ctrl_c_stops_agents_head_and_control_plane(sandbox):
-    box = sandbox("--workers", "1")
+def demo_pods_by_node(box) -> dict[str, int]:
+    """How many pods of the sandbox's demo workload each node runs, read with kubectl."""
+    env_file = box.data_dir / "k3s" / "data" / "server" / "standin" / "cluster.env"
+    k8s_bin = re.search(r"^FLOE_K8S_BIN=\"?([^\"\n]+)", env_file.read_text(), re.M).group(1)
+    res = subprocess.run([f"{k8s_bin}/kubectl", "--kubeconfig", str(box.data_dir / "k3s" / "etc" / "k3s.yaml"),
+                          "get", "pods", "-n", "floe-demo", "-o", "jsonpath={range .items[*]}{.spec.nodeName}{'\\n'}{end}"],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    counts: dict[str, int] = {}
+    for node in res.stdout.split():
+        counts[node] = counts.get(node, 0) + 1
+    return counts
+
+
+def add_worker_and_see_load_move(box) -> None:
+    """tests/sandbox/add-worker.sh: a fourth worker joins, the head rebalances onto it, the
+    script prints the round's report; kubectl confirms demo pods now run on the new node."""
+    before = demo_pods_by_node(box)
+    assert sum(before.values()) == 12 and "sandbox-worker-4" not in before, before
+    res = subprocess.run([str(REPO / "tests" / "sandbox" / "add-worker.sh"), "--data-dir", str(box.data_dir),
+                          "--timeout", str(WAIT_TIMEOUT_S)], capture_output=True, text=True,
+                         timeout=2 * WAIT_TIMEOUT_S + 30, env=sandbox_env())
+    print(res.stdout, res.stderr)
+    assert res.returncode == 0, f"add-worker.sh exited {res.returncode}:\n{res.stdout}\n{res.stderr}\n{box.output}"
+    header = re.search(r"^Rebalance (\d+) \(node-ready:sandbox-worker-4[^)]*\): (\w+).*\n.*?(\d+) evictions, "
+                       r"spread ([\d.]+) -> ([\d.]+) points", res.stdout, re.M)
+    assert header, res.stdout
+    _, outcome, evictions, spread_before, spread_after = header.groups()
+    assert outcome in ("balanced", "improved") and int(evictions) > 0, res.stdout
+    assert float(spread_after) < float(spread_before), res.stdout
+    row = re.search(r"^sandbox-worker-4\s+([\d.]+)\s+([\d.]+)\s", res.stdout, re.M)
+    assert row and float(row.group(2)) > float(row.group(1)), res.stdout  # its CPU% before and after
+    after = demo_pods_by_node(box)
+    assert after.get("sandbox-worker-4", 0) > 0, after
+    assert sum(after.values()) == 12, after
+
+
+def test_added_worker_takes_load_then_ctrl_c_stops_everything(sandbox):
+    box = sandbox()
     box.wait_until_running(RUN_TIMEOUT_S)
     # What a new user does next: the console, logged in with the printed password, lists
     # the worker with its hardware.
@@ -242,6 +280,7 @@ def test_ctrl_c_stops_agents_head_and_control_plane(sandbox):
     assert worker["state"] == "ready", worker
     assert worker["hardware"]["cpu_cores"] > 0 and worker["hardware"]["memory_bytes"] > 0, worker
     assert leftovers(box.data_dir, box.proc.pid), "nothing of the sandbox seen while it runs"
+    add_worker_and_see_load_move(box)
     os.killpg(box.proc.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
     rc = box.wait(STOP_TIMEOUT_S)
     output = box.output

@@ -13,7 +13,8 @@
 #
 # It waits until `kubectl get nodes` lists the head and the workers Ready, labelled from
 # their hardware, and until the head's deployer has rolled out the lakehouse stack
-# (k8s-manifests/; `floe status` lists every component), prints how to reach everything,
+# (k8s-manifests/; `floe status` lists every component), starts a small demo workload
+# (demo-workload.yaml: something for the rebalancer to move), prints how to reach everything,
 # and runs until Ctrl-C; then it stops
 # the agents, then the head (which stops the k3s server and its control plane), removes
 # the namespaces and the bridge, and checks that nothing is left running.
@@ -219,6 +220,7 @@ fi
 rm -rf "$SANDBOX"
 mkdir -p "$SANDBOX/logs"
 echo $$ >"$SANDBOX/sandbox.pid"
+echo "$FLOE" >"$SANDBOX/floe-path"  # for add-worker.sh
 HEAD_DIR="$SANDBOX/head"
 SW_NS="$NS_PREFIX-$$-sw"
 ROOT_LEG="fsb$$"
@@ -421,14 +423,23 @@ FIXTURES=(two-socket-server gpu-server this-machine)
 # namespace. Any other failing check stops the sandbox.
 SANDBOX_CHECKS=" kernel-modules disk-space port-6443-tcp port-10250-tcp port-8472-udp "
 
-JOIN_COMMAND=$("$FLOE" --json token create --ttl 1h --description "sandbox workers" \
-               | python3 -c 'import json, sys; print(json.load(sys.stdin)["join_command"])')
-say "join command printed by 'floe token create': ${JOIN_COMMAND%%--token*}--token FLOE1-…"
-read -r -a JOIN_ARGV <<<"$JOIN_COMMAND"
-[ "${JOIN_ARGV[0]}" = sudo ] && JOIN_ARGV=("${JOIN_ARGV[@]:1}")
-[ "${JOIN_ARGV[0]}" = floe-agent ] && [ "${JOIN_ARGV[1]}" = join ] \
-  || die "unexpected join command from floe token create: ${JOIN_COMMAND%%--token*}"
-JOIN_ARGV[0]="$AGENT"
+# A fresh token for every worker: the sandbox runs for hours, and a worker added with
+# add-worker.sh long after the start must not find an expired one.
+JOIN_ARGV=()
+new_join_command() {  # sets JOIN_ARGV to `floe token create`'s join command, run with $AGENT
+  local join_command
+  join_command=$("$FLOE" --json token create --ttl 1h --description "sandbox worker" \
+                 | python3 -c 'import json, sys; print(json.load(sys.stdin)["join_command"])') \
+    || die "floe token create failed (head log: $SANDBOX/logs/head.log)"
+  read -r -a JOIN_ARGV <<<"$join_command"
+  [ "${JOIN_ARGV[0]}" = sudo ] && JOIN_ARGV=("${JOIN_ARGV[@]:1}")
+  [ "${JOIN_ARGV[0]}" = floe-agent ] && [ "${JOIN_ARGV[1]}" = join ] \
+    || die "unexpected join command from floe token create: ${join_command%%--token*}"
+  JOIN_ARGV[0]="$AGENT"
+  JOIN_COMMAND_SHOWN="${join_command%%--token*}--token FLOE1-…"
+}
+new_join_command
+say "join command printed by 'floe token create': $JOIN_COMMAND_SHOWN"
 HEAD_URL="${JOIN_ARGV[2]}"
 
 join_worker() {  # join_worker N: worker N joins with the printed command and runs its agent
@@ -442,6 +453,7 @@ join_worker() {  # join_worker N: worker N joins with the printed command and ru
   python3 -c 'import uuid; print(uuid.uuid4().hex)' >"$w/root/etc/machine-id"
   echo "sandbox-worker-$i" >"$w/root/proc/sys/kernel/hostname"
   agent_in_ns=(ip netns exec "$ns" "$AGENT" --state-dir "$w/state" --sysroot "$w/root")
+  [ "$i" = 1 ] || new_join_command
 
   # The head must be reachable over the bridge before anything else makes sense.
   if ! ip netns exec "$ns" curl -sk --max-time 5 -o /dev/null "$HEAD_URL/healthz"; then
@@ -530,6 +542,30 @@ stack_timeout() {
 wait_for "the lakehouse stack: every component ready (spark-operator submitted to k3s's helm controller)" \
   stack_ready stack_timeout
 
+# Something for the rebalancer to move when a worker is added (tests/sandbox/demo-workload.yaml).
+"${KUBECTL[@]}" apply -f "$ROOT/tests/sandbox/demo-workload.yaml" >/dev/null \
+  || die "kubectl apply -f tests/sandbox/demo-workload.yaml failed"
+DEMO_SUMMARY=""
+demo_placed() {  # every demo pod bound to a node, or found unschedulable by the scheduler
+  check_serve_alive
+  DEMO_SUMMARY=$("${KUBECTL[@]}" get pods -n floe-demo -o json 2>/dev/null | python3 -c '
+import json, sys
+pods = json.load(sys.stdin)["items"]
+bound = sum(1 for p in pods if p["spec"].get("nodeName"))
+unschedulable = sum(1 for p in pods if not p["spec"].get("nodeName") and any(
+    c["type"] == "PodScheduled" and c.get("reason") == "Unschedulable" for c in p["status"].get("conditions", [])))
+print(len(pods), bound, unschedulable)' 2>/dev/null || true)
+  local total bound unschedulable
+  read -r total bound unschedulable <<<"${DEMO_SUMMARY:-0 0 0}"
+  [ "$total" -ge 12 ] && [ $((bound + unschedulable)) -eq "$total" ]
+}
+demo_timeout() {
+  say "the demo pods are not placed (pods, bound, unschedulable: ${DEMO_SUMMARY:-none}):" >&2
+  "${KUBECTL[@]}" get pods -n floe-demo -o wide >&2 || true
+}
+wait_for "the demo workload: 12 pods of floe-demo/demo-batch placed by the scheduler" demo_placed demo_timeout
+read -r _ DEMO_BOUND DEMO_UNSCHEDULABLE <<<"$DEMO_SUMMARY"
+
 CA_SHA256=$("$FLOE" --json status | python3 -c 'import json, sys; print(json.load(sys.stdin)["ca_sha256"])')
 cat <<INFO
 
@@ -545,6 +581,9 @@ floe sandbox is running: a head and $WORKERS worker$([ "$WORKERS" = 1 ] || echo 
   logs         head $SANDBOX/logs/head.log, k3s server $HEAD_DIR/logs/k3s.log,
                workers $SANDBOX/workers/worker-N/{agent.log,join.log,state/}
   workers      $(worker_ns 1) ... (ip netns exec NS COMMAND), hardware trees in $SANDBOX/workers/worker-N/root
+  demo         floe-demo/demo-batch: $DEMO_BOUND pods of 2 CPU running$([ "$DEMO_UNSCHEDULABLE" = 0 ] || echo ", $DEMO_UNSCHEDULABLE waiting for room")
+               add a worker and watch the head move some onto it:
+               tests/sandbox/add-worker.sh$([ "$SANDBOX" = "$ROOT/build/sandbox" ] || echo " --data-dir $SANDBOX")
 
 Try, in another terminal:
   export FLOE_DATA_DIR=$HEAD_DIR
@@ -552,6 +591,7 @@ Try, in another terminal:
   $FLOE nodes show <ID>
   $FLOE token create --ttl 1h
   $FLOE status                      # the lakehouse stack's components
+  $FLOE rebalance history           # rebalance rounds: before/after spread, evictions
   $FLOE render | less               # exactly what the head applies
   ${KUBECTL[*]} get pods -A -o wide
   ${KUBECTL[*]} get nodes -L floe.io/role,floe.io/gpu-count
