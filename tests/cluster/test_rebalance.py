@@ -10,6 +10,8 @@ large for any other node; then two empty nodes join. The head rebalances by itse
 - the PodDisruptionBudget's minimum of available pods held at every sample taken meanwhile;
 - the pinned, standalone, DaemonSet and oversized pods stayed where they were;
 - a dry run before changed nothing;
+- the steering taint (floe.io/rebalancing:PreferNoSchedule on the busy nodes while the
+  replacements are scheduled) is gone afterwards, and an administrator's taint stayed;
 - `floe rebalance history` / `show` report the round with utilisation before and after.
 
 The only stand-in is kwok for the kubelet (containers cannot run here); evictions go through
@@ -231,6 +233,9 @@ def test_new_nodes_take_load_without_breaking_budgets(head):
                      if name.startswith(("pinned-", "oversized-", "node-agent-")) or name == "standalone"}
     assert before[[n for n in before if n.startswith("oversized-")][0]] == "rb-big"
 
+    # An administrator's taint on a busy node: the rebalancer's steering must leave it alone.
+    kube.run("taint", "nodes", "rb-2", "example.com/maintenance=soon:PreferNoSchedule")
+
     sampler = AvailabilitySampler(kube)
     sampler.start()
     started = time.monotonic()
@@ -279,6 +284,14 @@ def test_new_nodes_take_load_without_breaking_budgets(head):
     evicted = {e["pod"] for e in report["detail"]["evictions"] if e["result"] == "evicted"}
     assert not evicted & set(pinned_before)
     assert all(e["result"] in ("evicted", "refused_by_pdb") for e in report["detail"]["evictions"])
+
+    # Steering: the busy nodes carried floe.io/rebalancing:PreferNoSchedule while the
+    # replacements were scheduled; it is gone now, and the administrator's taint is intact.
+    assert any(p.get("steered_away_from", 0) > 0 for p in report["detail"]["passes"]), report["detail"]["passes"]
+    taints = {n["metadata"]["name"]: [t["key"] for t in n["spec"].get("taints", [])] for n in kube.nodes()}
+    assert not [name for name, keys in taints.items() if "floe.io/rebalancing" in keys], taints
+    assert "example.com/maintenance" in taints["rb-2"], taints
+    assert "steering_error" not in report["detail"], report["detail"]["steering_error"]
 
     assert sampler.samples, "no availability samples taken"
     assert min(sampler.samples) >= API_MIN_AVAILABLE, sampler.samples
