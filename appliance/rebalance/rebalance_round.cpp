@@ -64,8 +64,9 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
 
   PlanBudget budget;
   ClusterSnapshot current = std::move(snapshot).value();
+  RebalancePolicy planning = policy_;  // steering is turned off for the round if tainting fails
   for (int pass = 1; pass <= policy_.maxPlanningPasses && !stop.stop_requested(); ++pass) {
-    Plan plan = planRebalance(current, policy_, budget);
+    Plan plan = planRebalance(current, planning, budget);
     nlohmann::json passReport = {{"pass", pass},
                                  {"planned", plan.evictions.size()},
                                  {"stop_reason", plan.stopReason},
@@ -94,8 +95,18 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
     if (!plan.steerAwayFrom.empty()) {
       passReport["steered_away_from"] = plan.steerAwayFrom.size();
       if (Status tainted = steering.taint(plan.steerAwayFrom, stop); !tainted.isOk()) {
+        // E.g. credentials that may evict pods but not patch Nodes: rebalance without
+        // steering (more evictions) rather than not at all. Nothing was evicted yet, so this
+        // pass plans again, without assuming the taint.
+        spdlog::warn("rebalance cannot steer with a taint, continuing without error=\"{}\"", tainted.message());
+        releaseSteering(passReport);
+        passReport["steering_error"] = tainted.message();
+        passReport["evicted"] = 0;
         report.detail["passes"].push_back(passReport);
-        return finish("failed", tainted.withContext("steering the scheduler before evicting").message());
+        planning.steerWithTaint = false;
+        if (stop.stop_requested()) break;
+        --pass;
+        continue;
       }
     }
     auto outcomes = executeEvictions(*client_, plan.evictions, stop);

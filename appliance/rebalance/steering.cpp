@@ -14,6 +14,11 @@ constexpr const char* kSteeringEffect = "PreferNoSchedule";
 // between our read and our write; the resourceVersion makes the API refuse that write.
 constexpr int kConflictRetries = 5;
 
+bool refusedByTheApi(ErrorCode code) {
+  return code == ErrorCode::kPermissionDenied || code == ErrorCode::kUnauthenticated ||
+         code == ErrorCode::kInvalidArgument || code == ErrorCode::kFailedPrecondition;
+}
+
 bool isSteeringKey(const json& taint) { return taint.is_object() && taint.value("key", "") == kSteeringTaintKey; }
 
 }  // namespace
@@ -101,6 +106,10 @@ Status NodeSteering::taint(const std::vector<std::string>& nodes, std::stop_toke
     Status tainted = updateTaints(node, true, changed, stop);
     if (tainted.code() == ErrorCode::kNotFound) tainted = Status::ok();
     if (!tainted.isOk()) {
+      // The API refused (no permission, bad request, conflicts to the end): nothing was
+      // written, so the node leaves the journal. A transport failure may have written the
+      // taint after all: the node stays journalled and the next release removes it.
+      if (refusedByTheApi(tainted.code())) (void)journal_.forget(node);
       return tainted.withContext("tainting node " + node + " " + kSteeringTaintKey + ":" + kSteeringEffect);
     }
     if (!changed) {

@@ -68,7 +68,7 @@ class NodeSteering {
 
   // Journals, then taints each node. A node already carrying the key is skipped (not
   // floe's to remove); one that is gone is skipped too. Stops at the first failure: the
-  // caller releases what was set and evicts nothing.
+  // caller releases what was set and re-plans without steering (RebalanceRound).
   Status taint(const std::vector<std::string>& nodes, std::stop_token stop = {});
 
   // Removes the taint from every journalled node and forgets it (a node gone is forgotten
