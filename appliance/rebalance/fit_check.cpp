@@ -69,6 +69,16 @@ bool tolerates(const std::vector<Toleration>& tolerations, const Taint& taint) {
   });
 }
 
+bool nodeAffinityMatches(const PodInfo& pod, const NodeInfo& node) {
+  for (const auto& [key, value] : pod.nodeSelector) {
+    auto it = node.labels.find(key);
+    if (it == node.labels.end() || it->second != value) return false;
+  }
+  return pod.requiredNodeAffinity.empty() ||
+         std::any_of(pod.requiredNodeAffinity.begin(), pod.requiredNodeAffinity.end(),
+                     [&](const NodeSelectorTerm& term) { return termMatches(term, node); });
+}
+
 std::optional<std::string> placementBlocker(const PodInfo& pod, const NodeInfo& node) {
   for (const auto& [key, value] : pod.nodeSelector) {
     auto it = node.labels.find(key);

@@ -18,6 +18,9 @@ bool requirementMatches(const SelectorRequirement& requirement, const std::map<s
 bool labelSelectorMatches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
 bool tolerates(const std::vector<Toleration>& tolerations, const Taint& taint);
 
+// The pod's nodeSelector and required node affinity (no taints) against the node's labels.
+bool nodeAffinityMatches(const PodInfo& pod, const NodeInfo& node);
+
 // Placement rules only (selector, affinity, taints); nullopt when the pod may go there,
 // else why not.
 std::optional<std::string> placementBlocker(const PodInfo& pod, const NodeInfo& node);

@@ -6,6 +6,8 @@
 
 #include "rebalance/fit_check.h"
 #include "rebalance/pod_mobility.h"
+#include "rebalance/scheduler_model.h"
+#include "rebalance/steering.h"
 
 namespace floe::appliance::rebalance {
 namespace {
@@ -49,18 +51,19 @@ class Simulation {
     return s;
   }
 
-  // Change of the summed variances if `pod` moved from node a to node b.
-  double varianceDelta(const PodInfo& pod, size_t a, size_t b, const std::map<Resource, Stats>& stats) const {
+  // Change of the summed variances if `pod` moved from node a to node b (nullopt: to a
+  // node that takes no part).
+  double varianceDelta(const PodInfo& pod, size_t a, std::optional<size_t> b, const std::map<Resource, Stats>& stats) const {
     double delta = 0;
     for (Resource r : resources_) {
       int64_t amount = amountOf(pod.requests, r);
       if (amount == 0) continue;
       const Stats& s = stats.at(r);
       double sum = s.sum, squares = s.sumSquares;
-      for (auto [i, sign] : {std::pair{a, -1}, std::pair{b, 1}}) {
-        if (!counts(i, r)) continue;
-        double before = utilisation(i, r);
-        double after = before + sign * percentOf(amount, amountOf(nodes_[i]->allocatable, r));
+      for (auto [i, sign] : {std::pair{std::optional<size_t>(a), -1}, std::pair{b, 1}}) {
+        if (!i || !counts(*i, r)) continue;
+        double before = utilisation(*i, r);
+        double after = before + sign * percentOf(amount, amountOf(nodes_[*i]->allocatable, r));
         sum += after - before;
         squares += after * after - before * before;
       }
@@ -71,9 +74,9 @@ class Simulation {
     return delta;
   }
 
-  void move(const PodInfo& pod, size_t a, size_t b) {
+  void move(const PodInfo& pod, size_t a, std::optional<size_t> b) {
     requested_[a] -= pod.requests;
-    requested_[b] += pod.requests;
+    if (b) requested_[*b] += pod.requests;
   }
 
   UtilisationSummary summary() const {
@@ -92,11 +95,21 @@ bool balanced(const UtilisationSummary& summary, double threshold) { return summ
 
 struct Candidate {
   const PodInfo* pod;
-  size_t node;
-  std::vector<int>* ownerCounts;       // replicas of its controller per simulated node; null: none
-  std::vector<size_t> pdbs;           // indexes into the snapshot's PDBs
+  size_t node;                         // simulated (taking part) node index
+  size_t modelNode;                    // the same node in the scheduler model
+  std::vector<size_t> pdbs;            // indexes into the snapshot's PDBs
   std::vector<bool> placementAllowed;  // per simulated node; placement never changes
   bool chosen = false;
+};
+
+// A move as the scheduler model predicts it: where the replacement goes (nullopt: a node
+// taking no part) and the change of the summed variances, the worst over the nodes the
+// scheduler might pick.
+struct PredictedMove {
+  std::optional<size_t> target;
+  size_t modelTarget = 0;
+  double delta = 0;
+  bool useful = false;  // lowers the variance wherever the replacement lands
 };
 
 }  // namespace
@@ -111,6 +124,11 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
     nodes.push_back(&node);
   }
   Simulation sim(nodes, requestedByNode(snapshot));
+  SchedulerModel scheduler(snapshot);
+  std::vector<std::optional<size_t>> simIndexOfModel(scheduler.size());
+  for (size_t i = 0; i < scheduler.size(); ++i) {
+    if (auto it = indexOf.find(scheduler.node(i).name); it != indexOf.end()) simIndexOfModel[i] = it->second;
+  }
   plan.before = sim.summary();
   plan.balancedBefore = balanced(plan.before, policy.thresholdPercent);
   // A cluster within the threshold is left alone. One outside it is planned to a tighter
@@ -136,6 +154,16 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
     return stats;
   };
   std::vector<bool> initialSources = sourceNodes(statsNow());
+  // Steering: while the pass runs, the nodes moves start from carry a PreferNoSchedule
+  // taint, so the scheduler sends the replacements elsewhere (TaintToleration outweighs
+  // the replica spreading that would otherwise send many back). The model sees it too.
+  if (policy.steerWithTaint && !plan.balancedBefore) {
+    for (size_t i = 0; i < sim.size(); ++i) {
+      if (!initialSources[i]) continue;
+      scheduler.addTaint(*scheduler.indexOf(sim.node(i).name), steeringTaint());
+      plan.steerAwayFrom.push_back(sim.node(i).name);
+    }
+  }
 
   std::vector<int64_t> pdbBudget;
   for (const auto& pdb : snapshot.pdbs) pdbBudget.push_back(pdb.disruptionsAllowed);
@@ -146,19 +174,6 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
       plan.skipped.push_back(SkippedPod{pod.ns, pod.name, pod.nodeName, std::move(reason)});
     }
   };
-
-  // The scheduler spreads a controller's replicas over nodes (its default topology
-  // spreading): a replacement tends to go where its siblings are fewest. Moves that agree
-  // with that are preferred, so the scheduler's choice matches the plan's more often.
-  std::map<std::string, std::vector<int>> replicasPerNode;
-  for (const auto& pod : snapshot.pods) {
-    auto at = indexOf.find(pod.nodeName);
-    std::string owner = ownerKey(pod);
-    if (!pod.occupiesNode() || at == indexOf.end() || owner.empty()) continue;
-    auto& counts = replicasPerNode[owner];
-    counts.resize(sim.size(), 0);
-    ++counts[at->second];
-  }
 
   std::vector<Candidate> candidates;
   for (const auto& pod : snapshot.pods) {
@@ -173,9 +188,7 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
       if (onSource) skip(pod, "refused earlier in this round (PodDisruptionBudget) or already evicted");
       continue;
     }
-    auto owned = replicasPerNode.find(ownerKey(pod));
-    Candidate c{&pod, at->second, owned == replicasPerNode.end() ? nullptr : &owned->second, {},
-                std::vector<bool>(sim.size(), false)};
+    Candidate c{&pod, at->second, *scheduler.indexOf(pod.nodeName), {}, std::vector<bool>(sim.size(), false)};
     for (size_t p = 0; p < snapshot.pdbs.size(); ++p) {
       const auto& pdb = snapshot.pdbs[p];
       if (pdb.ns == pod.ns && labelSelectorMatches(pdb.selector, pod.labels)) c.pdbs.push_back(p);
@@ -191,6 +204,28 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
     }
     candidates.push_back(std::move(c));
   }
+
+  // Where the scheduler would put the replacement of c's pod, and what that does.
+  auto predict = [&](const Candidate& c, const std::map<Resource, Simulation::Stats>& stats) {
+    PredictedMove move;
+    Placement placement = scheduler.place(*c.pod, c.modelNode, kPredictionMarginPoints);
+    if (placement.nodes.empty()) return move;
+    move.modelTarget = placement.nodes.front();
+    move.target = simIndexOfModel[move.modelTarget];
+    move.useful = true;
+    move.delta = std::numeric_limits<double>::lowest();
+    for (size_t modelNode : placement.nodes) {
+      // Back where it was, or somewhere the plan may not put it: the eviction buys nothing.
+      std::optional<size_t> to = simIndexOfModel[modelNode];
+      if (modelNode == c.modelNode || (to && !c.placementAllowed[*to])) {
+        move.useful = false;
+        return move;
+      }
+      move.delta = std::max(move.delta, sim.varianceDelta(*c.pod, c.node, to, stats));
+    }
+    move.useful = move.delta < -1e-9;
+    return move;
+  };
 
   std::map<std::string, int> evictedFromNode = budget.evictedFromNode;
   int evicted = budget.evicted;
@@ -210,41 +245,42 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
       break;
     }
     std::vector<bool> source = sourceNodes(stats);
-    // The best move the scheduler's spreading agrees with, else the best move.
-    struct Choice {
-      double delta = -1e-9;
-      Candidate* candidate = nullptr;
-      size_t target = 0;
-    } bestAgreed, bestAny;
+    // Replicas of one controller on one node are interchangeable: predict once for them.
+    std::map<std::pair<std::string, size_t>, PredictedMove> predicted;
+    Candidate* best = nullptr;
+    PredictedMove bestMove;
     for (auto& c : candidates) {
       if (c.chosen || !source[c.node]) continue;
       if (evictedFromNode[sim.node(c.node).name] >= policy.maxEvictionsPerNode) continue;
       bool pdbAllows = std::all_of(c.pdbs.begin(), c.pdbs.end(), [&](size_t p) { return pdbBudget[p] > 0; });
       if (!pdbAllows) continue;
-      for (size_t b = 0; b < sim.size(); ++b) {
-        if (!c.placementAllowed[b] || resourceBlocker(*c.pod, sim.node(b), sim.requested(b))) continue;
-        double delta = sim.varianceDelta(*c.pod, c.node, b, stats);
-        bool agreed = !c.ownerCounts || (*c.ownerCounts)[b] < (*c.ownerCounts)[c.node];
-        for (Choice* choice : {&bestAny, agreed ? &bestAgreed : nullptr}) {
-          if (choice && delta < choice->delta) *choice = Choice{delta, &c, b};
-        }
+      std::string owner = ownerKey(*c.pod);
+      PredictedMove move;
+      if (owner.empty()) {
+        move = predict(c, stats);
+      } else {
+        auto key = std::pair{owner, c.node};
+        auto it = predicted.find(key);
+        if (it == predicted.end()) it = predicted.emplace(key, predict(c, stats)).first;
+        move = it->second;
       }
+      if (move.useful && (!best || move.delta < bestMove.delta)) best = &c, bestMove = move;
     }
-    Candidate* best = bestAgreed.candidate ? bestAgreed.candidate : bestAny.candidate;
-    size_t bestTarget = bestAgreed.candidate ? bestAgreed.target : bestAny.target;
     if (!best) {
-      plan.stopReason = "no eviction allowed by the caps, PodDisruptionBudgets and fit would lower the spread";
+      plan.stopReason = "no eviction allowed by the caps, PodDisruptionBudgets and fit would lower the spread "
+                        "where the scheduler would place its replacement";
       break;
     }
     best->chosen = true;
     const PodInfo& pod = *best->pod;
-    plan.evictions.push_back(
-        PlannedEviction{pod.ns, pod.name, pod.nodeName, sim.node(bestTarget).name, pod.requests});
-    sim.move(pod, best->node, bestTarget);
-    if (best->ownerCounts) {
-      --(*best->ownerCounts)[best->node];
-      ++(*best->ownerCounts)[bestTarget];
-    }
+    std::string expected = scheduler.node(bestMove.modelTarget).name;
+    plan.evictions.push_back(PlannedEviction{pod.ns, pod.name, pod.nodeName, expected, pod.requests});
+    sim.move(pod, best->node, bestMove.target);
+    scheduler.remove(pod, best->modelNode);
+    PodInfo replacement = pod;
+    replacement.nodeName = expected;
+    replacement.terminating = false;
+    scheduler.add(replacement, bestMove.modelTarget);
     ++evictedFromNode[pod.nodeName];
     ++evicted;
     for (size_t p : best->pdbs) --pdbBudget[p];
@@ -270,6 +306,7 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
     }
     skip(*c.pod, reason);
   }
+  if (plan.evictions.empty()) plan.steerAwayFrom.clear();
   plan.predicted = sim.summary();
   plan.balancedPredicted = balanced(plan.predicted, policy.thresholdPercent);
   return plan;
@@ -297,7 +334,8 @@ nlohmann::json Plan::toJson() const {
           {"skipped_total", skippedTotal},
           {"balanced_before", balancedBefore},
           {"balanced_predicted", balancedPredicted},
-          {"stop_reason", stopReason}};
+          {"stop_reason", stopReason},
+          {"steer_away_from", steerAwayFrom}};
 }
 
 }  // namespace floe::appliance::rebalance

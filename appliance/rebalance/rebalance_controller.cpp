@@ -156,6 +156,11 @@ bool RebalanceController::connect(std::stop_token stop) {
 
 void RebalanceController::run(std::stop_token stop) {
   if (!connect(stop)) return;
+  // Steering taints a head that stopped mid-pass left on nodes (journalled in SQLite).
+  StoreSteeringJournal journal(reports_.store(), clock_);
+  if (Status released = NodeSteering(*client_, journal).release(); !released.isOk()) {
+    spdlog::warn("rebalance cannot remove steering taints left by an earlier run error=\"{}\"", released.message());
+  }
   while (!stop.stop_requested()) {
     std::optional<std::pair<int64_t, std::string>> work;
     std::string automatic;
@@ -207,7 +212,7 @@ void RebalanceController::runRound(int64_t id, const std::string& trigger, std::
   RoundReport report;
   report.id = id;
   report.startedAtMillis = clock_.nowUnixMillis();
-  RebalanceRound round(client_, options_.policy, clock_);
+  RebalanceRound round(client_, options_.policy, clock_, nullptr, std::make_shared<StoreSteeringJournal>(reports_.store(), clock_));
   report = round.run(RoundRequest{trigger, false}, report, stop);
   if (stop.stop_requested() && report.outcome == "running") report.outcome = "interrupted";
   Status saved = reports_.update(report);

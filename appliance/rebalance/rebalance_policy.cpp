@@ -152,6 +152,7 @@ nlohmann::json RebalancePolicy::toJson() const {
           {"evict_pods_with_volume_claims", evictPodsWithVolumeClaims},
           {"node_selector", nodeSelector},
           {"verify_timeout_ms", millis(verifyTimeout)},
+          {"steer_with_taint", steerWithTaint},
           {"spark",
            {{"decommission_executors", spark.decommissionExecutors},
             {"executor_cpu_millis", spark.executorCpuMillis},
@@ -180,8 +181,8 @@ Result<RebalancePolicy> parseRebalancePolicy(std::string_view yamlText, std::str
   FLOE_RETURN_IF_ERROR(top.checkKeys({"threshold_percent", "max_evictions_per_node", "max_evictions_per_round",
                                       "max_planning_passes", "protected_namespaces", "evict_protected_namespaces",
                                       "evict_standalone_pods", "evict_local_storage_pods",
-                                      "evict_pods_with_volume_claims", "node_selector", "verify_timeout", "spark",
-                                      "triggers"}));
+                                      "evict_pods_with_volume_claims", "node_selector", "verify_timeout",
+                                      "steer_with_taint", "spark", "triggers"}));
   FLOE_RETURN_IF_ERROR(top.number("threshold_percent", policy.thresholdPercent, 1, 100));
   FLOE_RETURN_IF_ERROR(top.integer("max_evictions_per_node", policy.maxEvictionsPerNode, 1, 100000));
   FLOE_RETURN_IF_ERROR(top.integer("max_evictions_per_round", policy.maxEvictionsPerRound, 1, 100000));
@@ -193,6 +194,7 @@ Result<RebalancePolicy> parseRebalancePolicy(std::string_view yamlText, std::str
   FLOE_RETURN_IF_ERROR(top.boolean("evict_pods_with_volume_claims", policy.evictPodsWithVolumeClaims));
   FLOE_RETURN_IF_ERROR(top.stringMap("node_selector", policy.nodeSelector));
   FLOE_RETURN_IF_ERROR(top.duration("verify_timeout", policy.verifyTimeout));
+  FLOE_RETURN_IF_ERROR(top.boolean("steer_with_taint", policy.steerWithTaint));
 
   Section spark(top.child("spark"), "rebalance.spark", file);
   FLOE_RETURN_IF_ERROR(spark.checkKeys({"decommission_executors", "executor_cpu", "executor_memory", "headroom_percent"}));

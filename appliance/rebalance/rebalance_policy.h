@@ -56,6 +56,10 @@ struct RebalancePolicy {
   // Only Nodes with all these labels take part (none: every Node).
   std::map<std::string, std::string> nodeSelector;
   std::chrono::milliseconds verifyTimeout{std::chrono::seconds(120)};
+  // While a pass's replacements are scheduled, taint the nodes it evicts from
+  // floe.io/rebalancing:PreferNoSchedule so the scheduler prefers the others (removed
+  // when the pass ends; see appliance/rebalance/README.md "Steering").
+  bool steerWithTaint = true;
   SparkPolicy spark;
   TriggerPolicy triggers;
 

@@ -19,18 +19,27 @@ double rounded(double value) { return std::round(value * 100.0) / 100.0; }
 }  // namespace
 
 RebalanceRound::RebalanceRound(std::shared_ptr<const k8s::KubeClient> client, RebalancePolicy policy, const Clock& clock,
-                               std::shared_ptr<k8s::Sleeper> sleeper)
+                               std::shared_ptr<k8s::Sleeper> sleeper, std::shared_ptr<SteeringJournal> journal)
     : client_(std::move(client)),
       policy_(std::move(policy)),
       clock_(clock),
-      sleeper_(sleeper ? std::move(sleeper) : std::make_shared<k8s::SystemSleeper>()) {}
+      sleeper_(sleeper ? std::move(sleeper) : std::make_shared<k8s::SystemSleeper>()),
+      journal_(journal ? std::move(journal) : std::make_shared<MemorySteeringJournal>()) {}
 
 RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report, std::stop_token stop) {
   report.trigger = request.trigger;
   report.dryRun = request.dryRun;
   report.detail = {{"policy", policy_.toJson()}, {"passes", nlohmann::json::array()},
                    {"evictions", nlohmann::json::array()}};
+  NodeSteering steering(*client_, *journal_);
+  // Every pass releases its steering taints; this catches the exits in between (errors,
+  // a stop). A dry run sets none and leaves the cluster exactly as it was.
+  auto releaseSteering = [&](nlohmann::json& where) {
+    if (request.dryRun) return;
+    if (Status released = steering.release(); !released.isOk()) where["steering_error"] = released.message();
+  };
   auto finish = [&](std::string outcome, std::string message) {
+    releaseSteering(report.detail);
     report.outcome = std::move(outcome);
     report.message = std::move(message);
     report.finishedAtMillis = clock_.nowUnixMillis();
@@ -55,8 +64,9 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
 
   PlanBudget budget;
   ClusterSnapshot current = std::move(snapshot).value();
+  RebalancePolicy planning = policy_;  // steering is turned off for the round if tainting fails
   for (int pass = 1; pass <= policy_.maxPlanningPasses && !stop.stop_requested(); ++pass) {
-    Plan plan = planRebalance(current, policy_, budget);
+    Plan plan = planRebalance(current, planning, budget);
     nlohmann::json passReport = {{"pass", pass},
                                  {"planned", plan.evictions.size()},
                                  {"stop_reason", plan.stopReason},
@@ -82,6 +92,23 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
       report.detail["passes"].push_back(passReport);
       break;
     }
+    if (!plan.steerAwayFrom.empty()) {
+      passReport["steered_away_from"] = plan.steerAwayFrom.size();
+      if (Status tainted = steering.taint(plan.steerAwayFrom, stop); !tainted.isOk()) {
+        // E.g. credentials that may evict pods but not patch Nodes: rebalance without
+        // steering (more evictions) rather than not at all. Nothing was evicted yet, so this
+        // pass plans again, without assuming the taint.
+        spdlog::warn("rebalance cannot steer with a taint, continuing without error=\"{}\"", tainted.message());
+        releaseSteering(passReport);
+        passReport["steering_error"] = tainted.message();
+        passReport["evicted"] = 0;
+        report.detail["passes"].push_back(passReport);
+        planning.steerWithTaint = false;
+        if (stop.stop_requested()) break;
+        --pass;
+        continue;
+      }
+    }
     auto outcomes = executeEvictions(*client_, plan.evictions, stop);
     std::set<std::string> evicted;
     int refused = 0;
@@ -99,11 +126,14 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
     passReport["evicted"] = evicted.size();
     passReport["refused_by_pdb"] = refused;
     if (evicted.empty()) {
+      releaseSteering(passReport);
       report.detail["passes"].push_back(passReport);
       break;  // every eviction refused or failed: re-planning now would plan the same
     }
     auto verified = waitForReplacements(*client_, expectReplacements(current, evicted), policy_.verifyTimeout, clock_,
                                         *sleeper_, stop);
+    // The replacements are scheduled (or the wait ended): the next snapshot must not see the taints.
+    releaseSteering(passReport);
     if (!verified.isOk()) {
       report.detail["passes"].push_back(passReport);
       return finish("failed", verified.status().withContext("waiting for the replacements of evicted pods").message());

@@ -13,6 +13,7 @@
 #include "floe/k8s/sleeper.h"
 #include "rebalance/rebalance_policy.h"
 #include "rebalance/round_report.h"
+#include "rebalance/steering.h"
 
 namespace floe::appliance::rebalance {
 
@@ -23,8 +24,10 @@ struct RoundRequest {
 
 class RebalanceRound {
  public:
+  // `journal`: where steering taints are written down (the head's SQLite); null: in memory,
+  // released by the round itself at its end.
   RebalanceRound(std::shared_ptr<const k8s::KubeClient> client, RebalancePolicy policy, const Clock& clock,
-                 std::shared_ptr<k8s::Sleeper> sleeper = nullptr);
+                 std::shared_ptr<k8s::Sleeper> sleeper = nullptr, std::shared_ptr<SteeringJournal> journal = nullptr);
 
   // Fills `report` (its id and startedAt are the caller's) and returns it finished.
   // Failures end up in the report (outcome "failed", message), not as an error.
@@ -35,6 +38,7 @@ class RebalanceRound {
   RebalancePolicy policy_;
   const Clock& clock_;
   std::shared_ptr<k8s::Sleeper> sleeper_;
+  std::shared_ptr<SteeringJournal> journal_;
 };
 
 }  // namespace floe::appliance::rebalance

@@ -101,6 +101,15 @@ CREATE TABLE rebalance_reports (
   detail     TEXT NOT NULL
 );
 )sql",
+      // 5: nodes the rebalancer tainted floe.io/rebalancing:PreferNoSchedule for a pass
+      // (appliance/rebalance/steering.h): written before the taint is set and deleted once it
+      // is removed, so a head that stopped mid-pass removes the taint when it starts again.
+      R"sql(
+CREATE TABLE rebalance_steering (
+  node       TEXT PRIMARY KEY,
+  tainted_at INTEGER NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

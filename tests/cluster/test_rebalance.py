@@ -10,7 +10,11 @@ large for any other node; then two empty nodes join. The head rebalances by itse
 - the PodDisruptionBudget's minimum of available pods held at every sample taken meanwhile;
 - the pinned, standalone, DaemonSet and oversized pods stayed where they were;
 - a dry run before changed nothing;
-- `floe rebalance history` / `show` report the round with utilisation before and after.
+- the steering taint (floe.io/rebalancing:PreferNoSchedule on the busy nodes while the
+  replacements are scheduled) is gone afterwards, and an administrator's taint stayed;
+- `floe rebalance history` / `show` report the round with utilisation before and after;
+- a steering taint journalled by a head that stopped mid-pass is removed when the head
+  starts again, and the same key floe did not set is left alone.
 
 The only stand-in is kwok for the kubelet (containers cannot run here); evictions go through
 the real Eviction API and the real scheduler places the replacements.
@@ -22,6 +26,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -231,6 +236,9 @@ def test_new_nodes_take_load_without_breaking_budgets(head):
                      if name.startswith(("pinned-", "oversized-", "node-agent-")) or name == "standalone"}
     assert before[[n for n in before if n.startswith("oversized-")][0]] == "rb-big"
 
+    # An administrator's taint on a busy node: the rebalancer's steering must leave it alone.
+    kube.run("taint", "nodes", "rb-2", "example.com/maintenance=soon:PreferNoSchedule")
+
     sampler = AvailabilitySampler(kube)
     sampler.start()
     started = time.monotonic()
@@ -280,6 +288,14 @@ def test_new_nodes_take_load_without_breaking_budgets(head):
     assert not evicted & set(pinned_before)
     assert all(e["result"] in ("evicted", "refused_by_pdb") for e in report["detail"]["evictions"])
 
+    # Steering: the busy nodes carried floe.io/rebalancing:PreferNoSchedule while the
+    # replacements were scheduled; it is gone now, and the administrator's taint is intact.
+    assert any(p.get("steered_away_from", 0) > 0 for p in report["detail"]["passes"]), report["detail"]["passes"]
+    taints = {n["metadata"]["name"]: [t["key"] for t in n["spec"].get("taints", [])] for n in kube.nodes()}
+    assert not [name for name, keys in taints.items() if "floe.io/rebalancing" in keys], taints
+    assert "example.com/maintenance" in taints["rb-2"], taints
+    assert "steering_error" not in report["detail"], report["detail"]["steering_error"]
+
     assert sampler.samples, "no availability samples taken"
     assert min(sampler.samples) >= API_MIN_AVAILABLE, sampler.samples
 
@@ -305,6 +321,36 @@ def test_new_nodes_take_load_without_breaking_budgets(head):
     # The audit log has the round.
     events = head.cli_json("events", "--kind", "rebalance.finished")["events"]
     assert any(f"round {summary['id']}" in e["message"] for e in events)
+
+
+def test_steering_taint_left_by_a_stopped_head_is_removed_when_it_starts(head):
+    """A head stopped mid-pass leaves floe.io/rebalancing on the nodes it journalled in SQLite;
+    the next head removes exactly those, and leaves the key alone where floe did not set it."""
+    kube = head.kube()
+    # Outside the rebalanced pool: these nodes take no part in any round.
+    kube.apply(kwok_node("steer-journalled", "8", "32Gi", "other"), kwok_node("steer-foreign", "8", "32Gi", "other"))
+    # The state a head stopped mid-pass leaves. Written while it runs (stopping the head stops
+    # its k3s too); a running head reads the journal only when it starts.
+    for name in ("steer-journalled", "steer-foreign"):
+        kube.run("taint", "nodes", name, "floe.io/rebalancing:PreferNoSchedule")
+    with sqlite3.connect(head.data_dir / "floe.db", timeout=30) as db:
+        db.execute("INSERT INTO rebalance_steering (node, tainted_at) VALUES ('steer-journalled', 0)")
+    head.stop()
+    head.start()
+
+    def keys(name: str) -> list[str] | None:
+        res = kube.run("get", "node", name, "-o", "json", check=False)  # refused while k3s restarts
+        return [t["key"] for t in json.loads(res.stdout)["spec"].get("taints", [])] if res.returncode == 0 else None
+    try:
+        wait_until("the supervised k3s server to be running again", lambda: head.kubernetes_state() == "running",
+                   HEAD_START_TIMEOUT_S)
+        wait_until("the journalled steering taint removed by the restarted head",
+                   lambda: (k := keys("steer-journalled")) is not None and "floe.io/rebalancing" not in k, 120, 0.5)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{head.log_tail()}")
+    assert "floe.io/rebalancing" in keys("steer-foreign")
+    with sqlite3.connect(head.data_dir / "floe.db") as db:
+        assert db.execute("SELECT count(*) FROM rebalance_steering").fetchone()[0] == 0
 
 
 def test_bad_policy_stops_the_head_with_the_key_named(binaries, tmp_path):

@@ -258,19 +258,72 @@ TEST_CASE("planner: GPUs are balanced across GPU nodes", "[rebalance][planner]")
 namespace floe::appliance::rebalance {
 namespace {
 
-TEST_CASE("planner: prefers moves the scheduler's replica spreading agrees with", "[rebalance][planner]") {
+TEST_CASE("planner: without steering, evicts only pods the scheduler would place elsewhere", "[rebalance][planner]") {
   using testing::node;
   using testing::pod;
   ClusterSnapshot s;
   s.nodes = {node("busy", 10000), node("idle", 10000)};
-  // Equal sizes, so only the preference decides: moving a-1 would put a second replica of
-  // "a" beside a-2, where the scheduler would rather not put it; "b" has none there.
+  // Equal sizes, so only the scheduler decides: a-1's replacement would go back to "busy"
+  // (replica spreading: a-2 is on "idle" and outweighs the free CPU there), b-1's to "idle".
   s.pods = {pod("a-1", "busy", 2000, 0, "apps", "a"), pod("b-1", "busy", 2000, 0, "apps", "b"),
             pod("b-2", "busy", 2000, 0, "apps", "b"), pod("a-2", "idle", 2000, 0, "apps", "a")};
-  Plan plan = planRebalance(s, RebalancePolicy{});
+  RebalancePolicy policy;
+  policy.steerWithTaint = false;
+  Plan plan = planRebalance(s, policy);
   REQUIRE(plan.evictions.size() == 1);
   CHECK(plan.evictions[0].name.rfind("b-", 0) == 0);
+  CHECK(plan.evictions[0].expectedNode == "idle");
+  CHECK(plan.steerAwayFrom.empty());
   CHECK(plan.balancedPredicted);
+
+  SECTION("with steering, the tainted source makes any pod's replacement leave it") {
+    policy.steerWithTaint = true;
+    Plan steered = planRebalance(s, policy);
+    REQUIRE(steered.evictions.size() == 1);
+    CHECK(steered.evictions[0].expectedNode == "idle");
+    CHECK(steered.steerAwayFrom == std::vector<std::string>{"busy"});
+  }
+}
+
+TEST_CASE("planner: steering moves the large pods replica spreading would send back", "[rebalance][planner]") {
+  using testing::node;
+  using testing::pod;
+  // Four busy nodes at 60 %, each with one replica of "big" (2 cores) and eight small pods
+  // (0.5 cores); one new node. Unsteered, a second "big" replica on the new node loses to
+  // a busy node that has none left, so the plan takes small pods; steered (the busy nodes
+  // tainted PreferNoSchedule), big ones move.
+  ClusterSnapshot s;
+  for (int n = 0; n < 5; ++n) s.nodes.push_back(node("n" + std::to_string(n), 10000));
+  for (int n = 0; n < 4; ++n) {
+    std::string name = "n" + std::to_string(n);
+    s.pods.push_back(pod("big-" + name, name, 2000, 4, "apps", "big"));
+    for (int p = 0; p < 8; ++p) s.pods.push_back(pod("small-" + name + "-" + std::to_string(p), name, 500, 1, "apps", "small"));
+  }
+  RebalancePolicy unsteered;
+  unsteered.steerWithTaint = false;
+  Plan plain = planRebalance(s, unsteered);
+  CHECK(plain.balancedPredicted);
+  int bigPlain = 0;
+  for (const auto& e : plain.evictions) bigPlain += e.name.rfind("big-", 0) == 0;
+  CHECK(bigPlain == 1);
+
+  RebalancePolicy policy;
+  Plan first = planRebalance(s, policy);
+  CHECK(first.steerAwayFrom.size() == 4);
+  int bigSteered = 0;
+  for (const auto& e : first.evictions) {
+    bigSteered += e.name.rfind("big-", 0) == 0;
+    CHECK(e.expectedNode == "n4");  // every busy node is tainted: only the new one is preferred
+  }
+  CHECK(bigSteered == 2);
+  // The busy nodes drained below the mean stay tainted for the whole pass, so the rest
+  // is the next pass's: with the taints on the nodes still above the mean.
+  PlanBudget budget;
+  for (const auto& e : first.evictions) budget.doNotEvict.insert(e.key()), ++budget.evicted;
+  Plan second = planRebalance(applied(s, first), policy, budget);
+  CHECK(second.balancedPredicted);
+  CHECK(first.evictions.size() + second.evictions.size() < plain.evictions.size());
+  CHECK(second.predicted.worstSpread() < plain.predicted.worstSpread());
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ rebalance:
   evict_standalone_pods: true
   node_selector: {floe.io/role: worker}
   verify_timeout: 45s
+  steer_with_taint: false
   spark: {decommission_executors: true, executor_cpu: 2, executor_memory: 8Gi, headroom_percent: 20}
   triggers: {on_node_ready: false, on_schedule: true, interval: 30m, settle_delay: 2s}
 )", "floe.yaml");
@@ -45,6 +46,8 @@ rebalance:
   CHECK(policy->evictStandalonePods);
   CHECK(policy->nodeSelector.at("floe.io/role") == "worker");
   CHECK(policy->verifyTimeout == std::chrono::seconds(45));
+  CHECK_FALSE(policy->steerWithTaint);
+  CHECK(RebalancePolicy{}.steerWithTaint);
   CHECK(policy->spark.decommissionExecutors);
   CHECK(policy->spark.executorCpuMillis == 2000);
   CHECK(policy->spark.executorMemoryBytes == 8LL << 30);
@@ -66,6 +69,7 @@ TEST_CASE("policy: bad values and unknown keys are errors naming the file and ke
            {"rebalance:\n  max_evictions_per_node: 1.5\n", "must be a whole number"},
            {"rebalance:\n  evict_standalone_pods: maybe\n", "must be true or false"},
            {"rebalance:\n  verify_timeout: soon\n", "rebalance.verify_timeout must be a duration"},
+           {"rebalance:\n  steer_with_taint: maybe\n", "rebalance.steer_with_taint must be true or false"},
            {"rebalance:\n  spark: {executor_memory: 4 gigs}\n", "rebalance.spark.executor_memory must be a positive"},
            {"rebalance:\n  triggers: {interval: 10s}\n", "rebalance.triggers.interval must be at least 1m"},
            {"rebalance:\n  triggers: {on_boot: true}\n", "rebalance.triggers.on_boot is not a known setting"},
