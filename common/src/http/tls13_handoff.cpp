@@ -94,6 +94,7 @@ Result<Tls13RecordLayer> takeOverFromOpenSsl(SSL* ssl, const Tls13HandshakeSecre
   if (SSL_get_shutdown(ssl) != 0) return notSafe("the connection is shutting down");
   if (SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE) return notSafe("a KeyUpdate is pending");
   if (SSL_get_early_data_status(ssl) == SSL_EARLY_DATA_ACCEPTED) return notSafe("early data was accepted");
+  if (!tls13::available(suite)) return notSafe("OpenSSL's providers offer no AES-GCM or HKDF to this process");
   size_t hashLength = tls13::hashLength(suite);
   if (secrets.clientLength != hashLength || secrets.serverLength != hashLength) {
     return notSafe("the traffic secrets were not captured");

@@ -43,6 +43,8 @@ EVP_CIPHER_CTX* threadCipherContext() {
 
 }  // namespace
 
+bool available(Tls13Suite suite) { return cipherFor(suite) != nullptr && hkdf() != nullptr; }
+
 size_t hashLength(Tls13Suite suite) { return suite == Tls13Suite::kAes128GcmSha256 ? 32 : 48; }
 size_t keyLength(Tls13Suite suite) { return suite == Tls13Suite::kAes128GcmSha256 ? 16 : 32; }
 

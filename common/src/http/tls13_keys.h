@@ -17,6 +17,10 @@
 
 namespace floe::http::tls13 {
 
+// Whether OpenSSL's providers offer what the suite needs (AES-GCM, HKDF); a restricted
+// provider configuration may not, and then the connection stays on OpenSSL.
+bool available(Tls13Suite suite);
+
 size_t hashLength(Tls13Suite suite);
 size_t keyLength(Tls13Suite suite);
 
