@@ -105,7 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
     peer_.remoteAddress = remoteAddress_;
     // The peer's identity is read: OpenSSL's state can go (tls_socket_stream.h).
     Status handOff = stream_.handOffToRecordLayer();
-    if (!handOff.isOk()) {
+    if (handOff.isOk()) {
+      spdlog::debug("tls connection handed off to the record layer remote={}", remoteAddress_);
+    } else {
       spdlog::debug("tls connection kept on OpenSSL remote={} reason=\"{}\"", remoteAddress_, handOff.message());
     }
     doRead();
