@@ -5,7 +5,7 @@
 // Why not boost::asio::ssl::stream: it keeps two 17 KB buffers per connection in its
 // stream_core plus two 17 KB buffers in the BIO pair between OpenSSL and the socket,
 // allocated for the connection's whole life. A head holds one kept-alive connection
-// per agent, almost always idle, so that was ~70 KB × 10,000 agents. Here an idle
+// per agent, almost always idle, so that was ~70 KB × 10,000 agents. On OpenSSL an idle
 // connection holds only the SSL object; with SSL_MODE_RELEASE_BUFFERS OpenSSL frees
 // its record buffers between requests. Why the hand-off: the SSL object itself, with
 // the peer's certificate, was still ~20 KB of the ~28 KB an idle connection cost; after
@@ -61,7 +61,6 @@ class TlsSocketStream {
   // After the handshake: frees the SSL object and continues on Tls13RecordLayer if that
   // is safe (tls13_handoff.h), else stays on OpenSSL and says why (kFailedPrecondition).
   Status handOffToRecordLayer();
-  bool handedOff() const { return recordIo_.has_value(); }
 
   template <class Token>
   auto async_handshake(Token&& token) {
