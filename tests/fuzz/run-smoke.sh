@@ -10,7 +10,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SECONDS_PER_TARGET="${1:-10}"
 RESULTS="${2:-$ROOT/build/test-results}"
-TARGETS=(join_token http_request inventory_parsers kubeconfig)
+TARGETS=(join_token http_request inventory_parsers kubeconfig tls13_record)
 BUILD="$ROOT/build/fuzz"
 mkdir -p "$RESULTS"
 
