@@ -90,6 +90,10 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
   serveCmd->add_option("--downloads-dir", downloadsDir,
                        "Files offered to workers under /downloads/ (default <data-dir>/downloads)");
   serveCmd->add_flag("--no-stack", noStack, "Do not deploy the lakehouse stack (k3s and the node controller only)");
+  bool tlsKeepOpenssl = false;
+  serveCmd->add_flag("--tls-keep-openssl", tlsKeepOpenssl,
+                     "Keep every TLS connection on OpenSSL after the handshake instead of handing TLS 1.3 "
+                     "connections to floe's own record layer (a fallback; ~28 KB instead of ~5 KB per idle connection)");
   serveCmd->add_option("--stack-reconcile-interval", stackReconcile,
                        "How often the stack is re-applied and checked; drift is repaired within it")
       ->capture_default_str();
@@ -217,6 +221,7 @@ int runFloeCli(int argc, char** argv, console::ConsoleAssets consoleAssets) {
         serve.consoleSessions.idleTimeout = std::chrono::duration_cast<std::chrono::seconds>(consoleIdle);
         serve.limits.maxConnections = maxConnections;
         serve.deployStack = !noStack;
+        serve.tls13RecordLayer = !tlsKeepOpenssl;
         FLOE_ASSIGN_OR_RETURN(serve.stackReconcileInterval, parseDuration(stackReconcile));
         if (serve.stackReconcileInterval < std::chrono::seconds(1)) {
           return invalidArgument("--stack-reconcile-interval must be at least 1s");

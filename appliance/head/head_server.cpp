@@ -110,7 +110,7 @@ Status serveHead(const ServeOptions& options) {
   // filled in once the port is known (port 0 picks one).
   std::unique_ptr<HeadApi> api;
   auto server = http::createHttpsServer(
-      io, options.listen, {serverCertPem, serverKeyPem, caPem}, options.limits,
+      io, options.listen, {serverCertPem, serverKeyPem, caPem, options.tls13RecordLayer}, options.limits,
       [&api](const http::Request& request) { return api->handle(request); });
   if (!server.isOk()) return server.status();
   info.serverUrl = "https://" + hostForUrl(advertised.front()) + ":" + std::to_string((*server)->port());

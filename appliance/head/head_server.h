@@ -22,6 +22,7 @@ struct ServeOptions {
   int joinFailuresPerMinute = 10;
   unsigned threads = 2;
   http::ServerLimits limits;
+  bool tls13RecordLayer = true;  // --tls-keep-openssl: false (https_server.h says why)
   console::ConsoleAssets consoleAssets;  // empty: / says the console is not built in
   console::SessionPolicy consoleSessions;
   bool deployStack = true;  // --no-stack: k3s only, no lakehouse stack

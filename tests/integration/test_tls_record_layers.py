@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_error
+from conftest import DEFAULT_SERVE_ARGS, assert_error
 
 KEPT_ON_OPENSSL = "tls connection kept on OpenSSL"
 HANDED_OFF = "tls connection handed off to the record layer"
@@ -84,3 +84,17 @@ def test_one_kept_alive_connection_on_each_record_layer(shared_head, tmp_path, c
         assert (handed_off, kept) == (0, 1), f"{client} was not kept on OpenSSL:\n{log[-2000:]}"
         assert kept_reason in log[len(before):], log[-2000:]
     assert "tls connection closed" not in log, log[-2000:]
+
+
+def test_tls_keep_openssl_keeps_tls13_connections_on_openssl(head_factory):
+    """The operator's fallback: `floe serve --tls-keep-openssl` never hands off."""
+    head = head_factory(serve_args=(*DEFAULT_SERVE_ARGS, "--tls-keep-openssl"))
+    cert, key = head.admin_cert
+    result = subprocess.run(
+        ["curl", "-sS", "--cacert", head.ca, "--cert", cert, "--key", key, "--tlsv1.3",
+         "--tls13-ciphers", "TLS_AES_128_GCM_SHA256", "-o", "/dev/null", "-w", "%{http_code}",
+         head.url + "/api/v1/status"], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "200"), result.stderr
+    log = head.log_text()
+    assert log.count(KEPT_ON_OPENSSL) == 1 and HANDED_OFF not in log, log[-2000:]
+    assert "record layer is off" in log, log[-2000:]

@@ -305,7 +305,7 @@ class HttpsServerImpl final : public HttpsServer,
     SSL_CTX_set_num_tickets(ssl_.native_handle(), 0);
     // After a TLS 1.3 handshake a connection continues on our own record layer and
     // frees OpenSSL's state (~20 KB per idle connection); it needs the traffic secrets.
-    captureTls13Secrets(ssl_.native_handle());
+    if (tls.tls13RecordLayer) captureTls13Secrets(ssl_.native_handle());
     ssl_.use_certificate_chain(asio::buffer(tls.certificateChainPem), ec);
     if (ec) return invalidArgument("server certificate: " + ec.message());
     ssl_.use_private_key(asio::buffer(tls.privateKeyPem), ssl::context::pem, ec);

@@ -34,7 +34,7 @@ TlsSocketStream::~TlsSocketStream() {
 
 Status TlsSocketStream::handOffToRecordLayer() {
   if (ssl_ == nullptr) return failedPrecondition("no OpenSSL connection to hand off");
-  if (!secrets_) return failedPrecondition("staying on OpenSSL: the server does not capture TLS 1.3 secrets");
+  if (!secrets_) return failedPrecondition("staying on OpenSSL: the server's TLS 1.3 record layer is off");
   auto layer = takeOverFromOpenSsl(ssl_, *secrets_);
   attachTls13Secrets(ssl_, nullptr);
   secrets_.reset();
