@@ -72,6 +72,11 @@ void printReport(std::ostream& out, const json& report) {
     }
   }
   table.print(out);
+  if (detail.contains("left_out")) {
+    for (const auto& n : detail["left_out"]) {
+      out << "Not balanced: " << n.value("node", "") << " (" << n.value("reason", "") << ")\n";
+    }
+  }
   if (detail.contains("spark")) out << "\nSpark executors the cluster holds: " << field(detail["spark"], "max_executors") << "\n";
   if (detail.contains("skipped_total") && detail["skipped_total"].get<int>() > 0) {
     out << "Pods on nodes above the mean that stayed: " << detail["skipped_total"] << " (why: floe rebalance show "

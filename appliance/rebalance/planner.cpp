@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "rebalance/balanced_nodes.h"
 #include "rebalance/fit_check.h"
 #include "rebalance/pod_mobility.h"
 #include "rebalance/scheduler_model.h"
@@ -118,10 +119,9 @@ Plan planRebalance(const ClusterSnapshot& snapshot, const RebalancePolicy& polic
   Plan plan;
   std::vector<const NodeInfo*> nodes;
   std::map<std::string, size_t> indexOf;
-  for (const auto& node : snapshot.nodes) {
-    if (!nodeTakesPart(node, policy)) continue;
-    indexOf[node.name] = nodes.size();
-    nodes.push_back(&node);
+  for (const NodeInfo* node : balancedNodes(snapshot, policy).nodes) {
+    indexOf[node->name] = nodes.size();
+    nodes.push_back(node);
   }
   Simulation sim(nodes, requestedByNode(snapshot));
   SchedulerModel scheduler(snapshot);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "rebalance/balanced_nodes.h"
 #include "rebalance/executor.h"
 #include "rebalance/planner.h"
 #include "rebalance/spark_capacity.h"
@@ -58,6 +59,7 @@ RoundReport RebalanceRound::run(const RoundRequest& request, RoundReport report,
   report.spreadAfter = report.spreadBefore;
   report.detail["after"] = report.detail["before"];
   report.detail["spark"] = sparkCapacityJson(*snapshot, policy_);
+  report.detail["left_out"] = balancedNodes(*snapshot, policy_).leftOutJson();
   if (before.nodes.size() < 2) {
     return finish("unchanged", "fewer than two Ready, schedulable nodes take part: nothing to balance");
   }

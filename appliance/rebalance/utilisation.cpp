@@ -1,5 +1,7 @@
 #include "rebalance/utilisation.h"
 
+#include "rebalance/balanced_nodes.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -116,11 +118,7 @@ UtilisationSummary summarise(const std::vector<const NodeInfo*>& nodes,
 }
 
 UtilisationSummary measureUtilisation(const ClusterSnapshot& snapshot, const RebalancePolicy& policy) {
-  std::vector<const NodeInfo*> nodes;
-  for (const auto& node : snapshot.nodes) {
-    if (nodeTakesPart(node, policy)) nodes.push_back(&node);
-  }
-  return summarise(nodes, requestedByNode(snapshot));
+  return summarise(balancedNodes(snapshot, policy).nodes, requestedByNode(snapshot));
 }
 
 }  // namespace floe::appliance::rebalance

@@ -56,6 +56,7 @@ std::vector<Resource> balancedResources(const std::vector<const NodeInfo*>& node
 UtilisationSummary summarise(const std::vector<const NodeInfo*>& nodes,
                              const std::map<std::string, Resources>& requested);
 
+// Over the nodes balancedNodes() picks (balanced_nodes.h).
 UtilisationSummary measureUtilisation(const ClusterSnapshot& snapshot, const RebalancePolicy& policy);
 
 }  // namespace floe::appliance::rebalance

@@ -261,6 +261,10 @@ def add_worker_and_see_load_move(box) -> None:
     _, outcome, evictions, spread_before, spread_after = header.groups()
     assert outcome in ("balanced", "improved") and int(evictions) > 0, res.stdout
     assert float(spread_after) < float(spread_before), res.stdout
+    # The GPU server's taint keeps every movable pod off it: reported, not balanced.
+    assert re.search(r"^Not balanced: sandbox-worker-2 \(tainted nvidia\.com/gpu=present:NoSchedule", res.stdout,
+                     re.M), res.stdout
+    assert not re.search(r"^sandbox-worker-2\s", res.stdout, re.M), res.stdout
     row = re.search(r"^sandbox-worker-4\s+([\d.]+)\s+([\d.]+)\s", res.stdout, re.M)
     assert row and float(row.group(2)) > float(row.group(1)), res.stdout  # its CPU% before and after
     after = demo_pods_by_node(box)
