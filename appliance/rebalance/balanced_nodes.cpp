@@ -9,8 +9,6 @@
 namespace floe::appliance::rebalance {
 namespace {
 
-bool keepsPodsOff(const Taint& taint) { return taint.effect == "NoSchedule" || taint.effect == "NoExecute"; }
-
 std::string describe(const Taint& taint) {
   return taint.key + (taint.value.empty() ? "" : "=" + taint.value) + ":" + taint.effect;
 }

@@ -61,6 +61,8 @@ bool labelSelectorMatches(const LabelSelector& selector, const std::map<std::str
   return true;
 }
 
+bool keepsPodsOff(const Taint& taint) { return taint.effect == "NoSchedule" || taint.effect == "NoExecute"; }
+
 bool tolerates(const std::vector<Toleration>& tolerations, const Taint& taint) {
   return std::any_of(tolerations.begin(), tolerations.end(), [&](const Toleration& t) {
     if (!t.effect.empty() && t.effect != taint.effect) return false;
@@ -90,7 +92,7 @@ std::optional<std::string> placementBlocker(const PodInfo& pod, const NodeInfo& 
     return std::string("required node affinity does not match");
   }
   for (const auto& taint : node.taints) {
-    if (taint.effect != "NoSchedule" && taint.effect != "NoExecute") continue;
+    if (!keepsPodsOff(taint)) continue;
     if (!tolerates(pod.tolerations, taint)) return "taint " + taint.key + "=" + taint.value + ":" + taint.effect + " not tolerated";
   }
   return std::nullopt;

@@ -17,6 +17,9 @@ namespace floe::appliance::rebalance {
 bool requirementMatches(const SelectorRequirement& requirement, const std::map<std::string, std::string>& labels);
 bool labelSelectorMatches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
 bool tolerates(const std::vector<Toleration>& tolerations, const Taint& taint);
+// NoSchedule and NoExecute keep a pod without a matching toleration off the node;
+// PreferNoSchedule is only a preference.
+bool keepsPodsOff(const Taint& taint);
 
 // The pod's nodeSelector and required node affinity (no taints) against the node's labels.
 bool nodeAffinityMatches(const PodInfo& pod, const NodeInfo& node);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "rebalance/fit_check.h"
 #include "rebalance/pod_mobility.h"
 #include "rebalance/utilisation.h"
 
@@ -10,8 +11,7 @@ namespace floe::appliance::rebalance {
 namespace {
 
 bool hardTainted(const NodeInfo& node) {
-  return std::any_of(node.taints.begin(), node.taints.end(),
-                     [](const Taint& t) { return t.effect == "NoSchedule" || t.effect == "NoExecute"; });
+  return std::any_of(node.taints.begin(), node.taints.end(), keepsPodsOff);
 }
 
 }  // namespace

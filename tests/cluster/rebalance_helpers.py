@@ -89,6 +89,14 @@ class Kube:
         return self.get("pods", "--all-namespaces")
 
 
+def standin_kube(k3s_data_dir: Path, kubeconfig: Path) -> Kube:
+    """kubectl for the cluster of the k3s stand-in whose data dir is k3s_data_dir: its control
+    plane's cluster.env names the cached Kubernetes binaries."""
+    env_file = k3s_data_dir / "server" / "standin" / "cluster.env"
+    settings = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    return Kube(Path(settings["FLOE_K8S_BIN"]) / "kubectl", kubeconfig)
+
+
 def create_namespace(kube: Kube, name: str) -> None:
     """The namespace and its default ServiceAccount (pods are refused until the
     controller-manager created it)."""

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from rebalance_helpers import (create_namespace, POOL_LABEL, Kube, all_pods_running, cpu_utilisation, deployment, kwok_node,
-                               node_ready, pod_spec, spread_and_stddev, wait_until)
+                               node_ready, pod_spec, spread_and_stddev, standin_kube, wait_until)
 
 HERE = Path(__file__).resolve().parent
 STANDIN = HERE / "k3s"
@@ -102,9 +102,7 @@ class Head:
         return json.loads(res.stdout).get("kubernetes", {}).get("state", "") if res.returncode == 0 else ""
 
     def kube(self) -> Kube:
-        env_file = self.k3s_data / "server" / "standin" / "cluster.env"
-        settings = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
-        return Kube(Path(settings["FLOE_K8S_BIN"]) / "kubectl", self.k3s_etc / "k3s.yaml")
+        return standin_kube(self.k3s_data, self.k3s_etc / "k3s.yaml")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

@@ -35,6 +35,7 @@ RUN = REPO / "tests" / "sandbox" / "run.sh"
 sys.path.insert(0, str(HERE.parent / "integration"))
 
 from netns_lab import netns_names, netns_unavailable  # noqa: E402
+from rebalance_helpers import standin_kube  # noqa: E402
 from standin_helpers import CONTROL_PLANE, processes_mentioning  # noqa: E402
 
 WAIT_TIMEOUT_S = 240  # run.sh --timeout: each of its waits, on a loaded 2-core machine
@@ -233,15 +234,12 @@ def console_login_from_summary(box) -> requests.Session:
 
 def demo_pods_by_node(box) -> dict[str, int]:
     """How many pods of the sandbox's demo workload each node runs, read with kubectl."""
-    env_file = box.data_dir / "k3s" / "data" / "server" / "standin" / "cluster.env"
-    k8s_bin = re.search(r"^FLOE_K8S_BIN=\"?([^\"\n]+)", env_file.read_text(), re.M).group(1)
-    res = subprocess.run([f"{k8s_bin}/kubectl", "--kubeconfig", str(box.data_dir / "k3s" / "etc" / "k3s.yaml"),
-                          "get", "pods", "-n", "floe-demo", "-o", "jsonpath={range .items[*]}{.spec.nodeName}{'\\n'}{end}"],
-                         capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0, res.stderr
+    kube = standin_kube(box.data_dir / "k3s" / "data", box.data_dir / "k3s" / "etc" / "k3s.yaml")
     counts: dict[str, int] = {}
-    for node in res.stdout.split():
-        counts[node] = counts.get(node, 0) + 1
+    for pod in kube.get("pods", "-n", "floe-demo"):
+        node = pod["spec"].get("nodeName")
+        if node:
+            counts[node] = counts.get(node, 0) + 1
     return counts
 
 

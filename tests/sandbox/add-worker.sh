@@ -35,46 +35,45 @@ export FLOE_DATA_DIR="$SANDBOX/head"
 count=$(find "$SANDBOX/workers" -maxdepth 1 -name 'worker-*' -type d | wc -l)
 next=$((count + 1))
 node="sandbox-worker-$next"
+# wait_until WHAT CHECK ON_TIMEOUT: runs CHECK every 2 s until it succeeds; gives up when
+# the sandbox stops or after --timeout seconds (after ON_TIMEOUT, which explains).
+wait_until() {
+  local what=$1 check=$2 on_timeout=$3 deadline=$((SECONDS + TIMEOUT))
+  until "$check"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "add-worker: the sandbox stopped before $what (see run.sh's output)" >&2
+      exit 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "add-worker: no $what within ${TIMEOUT}s" >&2
+      "$on_timeout"
+      exit 1
+    fi
+    sleep 2
+  done
+}
+
 kill -USR1 "$pid"
 echo "add-worker: asked the sandbox (pid $pid) for worker-$next; it joins once the sandbox is ready"
-deadline=$((SECONDS + TIMEOUT))
-until [ -e "$SANDBOX/workers/worker-$next/added" ]; do
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "add-worker: the sandbox stopped before worker-$next joined (see run.sh's output)" >&2
-    exit 1
-  fi
-  if [ "$SECONDS" -ge "$deadline" ]; then
-    echo "add-worker: worker-$next did not join within ${TIMEOUT}s ($SANDBOX/workers/worker-$next/join.log)" >&2
-    exit 1
-  fi
-  sleep 1
-done
+worker_added() { [ -e "$SANDBOX/workers/worker-$next/added" ]; }
+show_join_log() { echo "add-worker: see $SANDBOX/workers/worker-$next/join.log" >&2; }
+wait_until "join of worker-$next" worker_added show_join_log
 echo "add-worker: worker-$next joined as node $node; waiting for the head's rebalance round (it starts once the node is Ready, after a settle delay)"
 
 # The round the head started for this node: its trigger names it (node-ready:NODE, "+N more" when several came together).
-round_for_node() {
-  "$FLOE" --json rebalance history 2>/dev/null | python3 -c '
+id=""
+round_finished() {
+  id=$("$FLOE" --json rebalance history 2>/dev/null | python3 -c '
 import json, re, sys
 node = sys.argv[1]
 for report in json.load(sys.stdin)["reports"]:
     if report["outcome"] != "running" and node in re.split(r"[:,\s]", report["trigger"]):
         print(report["id"])
-        break' "$node" || true
+        break' "$node" || true)
+  [ -n "$id" ]
 }
-deadline=$((SECONDS + TIMEOUT))
-id=""
-until id=$(round_for_node) && [ -n "$id" ]; do
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "add-worker: the sandbox stopped before the rebalance round for $node finished" >&2
-    exit 1
-  fi
-  if [ "$SECONDS" -ge "$deadline" ]; then
-    echo "add-worker: no finished rebalance round for $node within ${TIMEOUT}s; rounds so far:" >&2
-    "$FLOE" rebalance history >&2 || true
-    exit 1
-  fi
-  sleep 2
-done
+show_rounds() { echo "add-worker: rounds so far:" >&2; "$FLOE" rebalance history >&2 || true; }
+wait_until "finished rebalance round for $node" round_finished show_rounds
 "$FLOE" rebalance show "$id"
 echo
 echo "add-worker: every round: FLOE_DATA_DIR=$FLOE_DATA_DIR $FLOE rebalance history"
